@@ -1,0 +1,144 @@
+"""Configuration: a TOML file, overridden by the environment.
+
+The file is found by `--config PATH`, else `KUME_CONFIG`, else `./config.toml` if present;
+without one the defaults apply. Any key can come from the environment as
+`KUME_<SECTION>_<KEY>` (e.g. `KUME_DATABASE_URL`, `KUME_TELEGRAM_TOKEN`), which is how secrets
+should arrive. An unknown key or a wrong type stops start-up with a message naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+DEFAULT_DATABASE_URL = "sqlite:///data/kume.sqlite3"
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(Exception):
+    """A configuration problem, described for the operator."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(_Section):
+    url: str = DEFAULT_DATABASE_URL
+
+
+class TelegramConfig(_Section):
+    token: SecretStr | None = None
+    base_url: str = TELEGRAM_BASE_URL
+    base_file_url: str | None = None
+    username: str = "kume_bot"
+    admins: list[int] = Field(default_factory=list)
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: SecretStr | None = None
+
+
+class ClockConfig(_Section):
+    # Start the bot's clock at this instant (then it runs forward in real time): the bundled
+    # plan is 2013-2018, so demonstrations live inside it.
+    start: datetime | None = None
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("saat dilimi içermeli, örn. 2014-04-02T10:00:00+03:00")
+        return value
+
+
+class DialogsConfig(_Section):
+    draft_ttl_hours: int = Field(default=72, gt=0)
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Config(_Section):
+    database: DatabaseConfig = DatabaseConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    clock: ClockConfig = ClockConfig()
+    dialogs: DialogsConfig = DialogsConfig()
+    logging: LoggingConfig = LoggingConfig()
+    path: Path | None = Field(default=None, exclude=True)
+
+
+def _environment_overrides(environ: dict[str, str]) -> dict[str, dict[str, str]]:
+    overrides: dict[str, dict[str, str]] = {}
+    for section_name, field in Config.model_fields.items():
+        section_type = field.annotation
+        if not (isinstance(section_type, type) and issubclass(section_type, _Section)):
+            continue
+        for key in section_type.model_fields:
+            env_name = f"KUME_{section_name}_{key}".upper()
+            if env_name in environ:
+                overrides.setdefault(section_name, {})[key] = environ[env_name]
+    return overrides
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    lines = [f"Yapılandırma hatası ({source}):"]
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"])
+        if item["type"] == "extra_forbidden":
+            lines.append(f"  - bilinmeyen anahtar: {key}")
+        else:
+            lines.append(f"  - {key}: {item['msg']} (verilen: {item.get('input')!r})")
+    return "\n".join(lines)
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None, environ: dict[str, str]) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    if environ.get("KUME_CONFIG"):
+        return Path(environ["KUME_CONFIG"])
+    default = Path("config.toml")
+    return default if default.is_file() else None
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None
+) -> Config:
+    environ = dict(os.environ if environ is None else environ)
+    config_path = find_config_path(path, environ)
+    data: dict[str, Any] = {}
+    source = "varsayılanlar"
+    if config_path is not None:
+        source = str(config_path)
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"Yapılandırma dosyası bulunamadı: {config_path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"Yapılandırma dosyası okunamadı ({config_path}): {exc}") from exc
+    for section, values in _environment_overrides(environ).items():
+        target = data.setdefault(section, {})
+        if not isinstance(target, dict):
+            raise ConfigError(f"Yapılandırma hatası ({source}): '{section}' bir bölüm olmalı")
+        for key, raw in values.items():
+            target[key] = _env_value(section, key, raw)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from exc
+    return config.model_copy(update={"path": config_path})
+
+
+def _env_value(section: str, key: str, raw: str) -> Any:
+    """Environment values are strings; lists are given comma-separated."""
+    annotation = Config.model_fields[section].annotation.model_fields[key].annotation  # type: ignore[union-attr]
+    if annotation == list[int]:
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw

@@ -1,0 +1,46 @@
+"""Dates and numbers shown the Turkish way (Babel, tr_TR, Europe/Istanbul)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+
+ISTANBUL = ZoneInfo("Europe/Istanbul")
+LOCALE = "tr_TR"
+
+
+def number(value: Decimal | int | float | None, decimals: int | None = None) -> str:
+    if value is None:
+        return "—"
+    if decimals is not None:
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(value, format=pattern, locale=LOCALE)
+    return format_decimal(value, locale=LOCALE)
+
+
+def percent(value: Decimal | int | float | None) -> str:
+    """`percent(12.5)` -> "%12,5" (the value is already in percent)."""
+    if value is None:
+        return "—"
+    return format_percent(Decimal(str(value)) / 100, format="%#,##0.#", locale=LOCALE)
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(ISTANBUL).date()
+    return format_date(value, format="d MMMM y", locale=LOCALE)
+
+
+def moment(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return format_datetime(value.astimezone(ISTANBUL), format="d MMMM y HH:mm", locale=LOCALE)
+
+
+JINJA_FILTERS = {"number": number, "percent": percent, "day": day, "moment": moment}

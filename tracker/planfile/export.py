@@ -1,0 +1,231 @@
+"""Write a stored plan as a document (the JSON contract) and as CSV or XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from tracker.models import (
+    Action,
+    ActionQuarter,
+    ActionResponsible,
+    Cluster,
+    Goal,
+    Indicator,
+    Organisation,
+    OrganisationMember,
+    Plan,
+    Priority,
+    ScorecardAdvice,
+    ScorecardEntry,
+)
+from tracker.planfile.layout import CSV_TABLE_COLUMN, LIST_SEPARATOR, TABLES, Table
+from tracker.quarters import Quarter
+
+FORMATS = ("json", "xlsx", "csv")
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def plan_document(session: Session, plan: Plan) -> dict[str, Any]:
+    """The plan as one object, in the key order of the published contract."""
+    orgs = {o.id: o for o in session.exec(select(Organisation))}
+    clusters = {c.id: c for c in session.exec(select(Cluster))}
+    priorities = session.exec(
+        select(Priority).where(Priority.plan_id == plan.id).order_by(col(Priority.position))).all()
+    goals = session.exec(
+        select(Goal).where(Goal.plan_id == plan.id).order_by(col(Goal.position))).all()
+    actions = session.exec(
+        select(Action).where(Action.plan_id == plan.id).order_by(col(Action.position))).all()
+    action_ids = [a.id for a in actions]
+    responsible: dict[int, list[ActionResponsible]] = {}
+    for row in session.exec(select(ActionResponsible).where(
+            col(ActionResponsible.action_id).in_(action_ids))
+            .order_by(col(ActionResponsible.position))):
+        responsible.setdefault(row.action_id, []).append(row)
+    quarters: dict[int, list[str]] = {}
+    for q in session.exec(select(ActionQuarter).where(col(ActionQuarter.action_id).in_(action_ids))):
+        quarters.setdefault(q.action_id, []).append(q.quarter)
+    members: dict[int, list[OrganisationMember]] = {}
+    for m in session.exec(select(OrganisationMember).order_by(col(OrganisationMember.position))):
+        members.setdefault(m.group_id, []).append(m)
+    priority_code = {p.id: p.code for p in priorities}
+    goal_code = {g.id: g.code for g in goals}
+
+    return {
+        "plan": {"code": plan.code, "title": plan.title, "start": plan.start, "end": plan.end,
+                 "source": plan.source},
+        "priorities": [{"code": p.code, "title": p.title} for p in priorities],
+        "goals": [{"code": g.code, "priority": priority_code[g.priority_id], "title": g.title}
+                  for g in goals],
+        "actions": [
+            {
+                "code": a.code,
+                "goal": goal_code[a.goal_id],
+                "title": a.title,
+                "responsible": [
+                    {"short": orgs[r.organisation_id].short, "name": orgs[r.organisation_id].name}
+                    for r in responsible.get(a.id or 0, [])
+                ],
+                "quarters": sorted(quarters.get(a.id or 0, []), key=Quarter.parse),
+                "schedule_is_default": a.schedule_is_default,
+            }
+            for a in actions
+        ],
+        "indicators": [
+            {"code": i.code, "title": i.title, "level": i.level, "unit": i.unit,
+             "type": str(i.value_type), "min": _number(i.min_value), "max": _number(i.max_value),
+             "measure_is_assumed": i.measure_is_assumed, "note": i.note}
+            for i in session.exec(select(Indicator).where(Indicator.plan_id == plan.id)
+                                  .order_by(col(Indicator.position)))
+        ],
+        "clusters": [{"code": c.code, "name": c.name}
+                     for c in sorted(clusters.values(), key=lambda c: (c.position, c.id))],
+        "organisations": [
+            {"short": o.short, "name": o.name, "kind": str(o.kind),
+             "members": [orgs[m.member_id].short for m in members.get(o.id or 0, [])],
+             "cluster": clusters[o.cluster_id].code if o.cluster_id else None,
+             "note": o.note}
+            for o in sorted(orgs.values(), key=lambda o: (o.position, o.id))
+        ],
+        "scorecard": [
+            {"sector": s.sector, "index": s.index_value, "category": s.category}
+            for s in session.exec(select(ScorecardEntry).where(ScorecardEntry.plan_id == plan.id)
+                                  .order_by(col(ScorecardEntry.position)))
+        ],
+        "scorecard_advice": [
+            {"category": a.category, "text": a.text}
+            for a in session.exec(select(ScorecardAdvice).where(
+                ScorecardAdvice.plan_id == plan.id).order_by(col(ScorecardAdvice.position)))
+        ],
+    }
+
+
+def compact_quarters(quarters: list[str]) -> str:
+    """"2013Q1 – 2013Q4; 2015Q2": runs of consecutive quarters as ranges, for spreadsheets."""
+    parsed = sorted(Quarter.parse(q) for q in quarters)
+    runs: list[list[Quarter]] = []
+    for q in parsed:
+        if runs and runs[-1][-1].next() == q:
+            runs[-1].append(q)
+        else:
+            runs.append([q])
+    return LIST_SEPARATOR.join(
+        str(run[0]) if len(run) == 1 else f"{run[0]} – {run[-1]}" for run in runs)
+
+
+def _cell(table: Table, key: str, value: Any) -> Any:
+    if key == "quarters":
+        return compact_quarters(value)
+    if key == "responsible":
+        return LIST_SEPARATOR.join(r["short"] for r in value)
+    if table.column(key).is_list:
+        return LIST_SEPARATOR.join(value)
+    if isinstance(value, bool):
+        return "evet" if value else "hayır"
+    return value
+
+
+def table_rows(document: dict[str, Any], table: Table) -> list[list[Any]]:
+    items = [document[table.key]] if table.single else document.get(table.key, [])
+    return [[_cell(table, c.key, item.get(c.key)) for c in table.columns] for item in items]
+
+
+def to_json(document: dict[str, Any]) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def to_csv(document: dict[str, Any]) -> bytes:
+    header: list[str] = [CSV_TABLE_COLUMN]
+    for table in TABLES:
+        header += [c.label for c in table.columns if c.label not in header]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for table in TABLES:
+        for row in table_rows(document, table):
+            line = [""] * len(header)
+            line[0] = table.label
+            for column, value in zip(table.columns, row, strict=True):
+                line[header.index(column.label)] = "" if value is None else value
+            writer.writerow(line)
+    return out.getvalue().encode("utf-8")
+
+
+# Fixed metadata times make an export of the same plan the same file, byte for byte.
+_FIXED_TIME = datetime(2000, 1, 1)
+
+
+def to_xlsx(document: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for table in TABLES:
+        sheet = workbook.create_sheet(table.label)
+        sheet.append([c.label for c in table.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table_rows(document, table):
+            sheet.append(row)
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+        for index, column in enumerate(table.columns, start=1):
+            longest = max((len(str(r[index - 1] or "")) for r in table_rows(document, table)),
+                          default=0)
+            width = min(max(len(column.label), longest) + 2, 80)
+            sheet.column_dimensions[get_column_letter(index)].width = width
+            if width >= 80:
+                for cell in sheet[get_column_letter(index)][1:]:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    workbook.properties.creator = "kume"
+    workbook.properties.created = _FIXED_TIME
+    workbook.properties.modified = _FIXED_TIME
+    raw = io.BytesIO()
+    workbook.save(raw)
+    return _normalise_zip(raw.getvalue())
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Rewrite the archive with fixed entry times (openpyxl stamps the current time)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            payload = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                payload = _fixed_core_times(payload)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, payload)
+    return out.getvalue()
+
+
+def _fixed_core_times(xml: bytes) -> bytes:
+    import re
+
+    return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>2000-01-01T00:00:00Z\g<2>", xml)
+
+
+def render(document: dict[str, Any], fmt: str) -> bytes:
+    if fmt == "json":
+        return to_json(document)
+    if fmt == "csv":
+        return to_csv(document)
+    if fmt == "xlsx":
+        return to_xlsx(document)
+    raise ValueError(fmt)

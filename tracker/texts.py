@@ -1,0 +1,69 @@
+"""Every sentence a person reads comes from templates/ (Jinja2).
+
+Templates under `messages/` are Telegram HTML and escape what they are given; the others
+(`cli/`, `texts/`, `reports/`) are plain text. A template can hold several macros; `say()`
+calls one by name, so a domain error keeps a code and its parameters, not a sentence.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _filters(env: Environment) -> Environment:
+    from tracker import formatting
+
+    env.filters.update(formatting.JINJA_FILTERS)
+    return env
+
+
+@cache
+def plain_env() -> Environment:
+    return _filters(
+        Environment(
+            loader=FileSystemLoader(TEMPLATES_DIR),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+            autoescape=False,
+        )
+    )
+
+
+@cache
+def html_env() -> Environment:
+    return _filters(
+        Environment(
+            loader=FileSystemLoader(TEMPLATES_DIR),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            autoescape=True,
+        )
+    )
+
+
+def _env_for(name: str) -> Environment:
+    return html_env() if name.startswith(("messages/", "email/", "site/")) else plain_env()
+
+
+def render(name: str, **params: Any) -> str:
+    """Render a whole template, e.g. render("cli/plan_show.j2", plan=...)."""
+    return _env_for(name).get_template(name).render(**params).strip("\n")
+
+
+def say(name: str, macro: str, **params: Any) -> str:
+    """Call one macro of a template, e.g. say("texts/plan_import.j2", "duplicate_code", ...)."""
+    module = _env_for(name).get_template(name).module
+    try:
+        fn = getattr(module, macro)
+    except AttributeError as exc:
+        raise LookupError(f"{name} has no macro {macro!r}") from exc
+    return str(fn(**params)).strip()
