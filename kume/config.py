@@ -99,7 +99,9 @@ def _describe(error: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def find_config_path(explicit: str | os.PathLike[str] | None, environ: dict[str, str]) -> Path | None:
+def find_config_path(
+    explicit: str | os.PathLike[str] | None, environ: dict[str, str]
+) -> Path | None:
     if explicit:
         return Path(explicit)
     if environ.get("KUME_CONFIG"):

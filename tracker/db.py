@@ -82,3 +82,20 @@ def schema_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse to work on a database that `kume db upgrade` has not prepared."""
+    from tracker.errors import DomainError
+
+    current = schema_revision(engine)
+    if current is None:
+        raise DomainError("schema_missing")
+    if current != head_revision():
+        raise DomainError("schema_outdated", current=current, head=head_revision())

@@ -43,4 +43,28 @@ def moment(value: datetime | None) -> str:
     return format_datetime(value.astimezone(ISTANBUL), format="d MMMM y HH:mm", locale=LOCALE)
 
 
-JINJA_FILTERS = {"number": number, "percent": percent, "day": day, "moment": moment}
+def quarter_label(value: object) -> str:
+    from tracker.quarters import Quarter
+
+    return (value if isinstance(value, Quarter) else Quarter.parse(str(value))).label
+
+
+def quarter_runs(quarters: list) -> list:
+    from tracker.plans import quarter_runs as runs
+
+    return runs(quarters)
+
+
+def add_suffix(value: object, suffix: str) -> str:
+    return f"{value}{suffix}"
+
+
+JINJA_FILTERS = {
+    "number": number,
+    "percent": percent,
+    "day": day,
+    "moment": moment,
+    "quarter_label": quarter_label,
+    "quarter_runs": quarter_runs,
+    "add_suffix": add_suffix,
+}

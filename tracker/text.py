@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_ASCII = str.maketrans({"ı": "i", "İ": "i", "I": "i", "ç": "c", "ğ": "g", "ö": "o", "ş": "s", "ü": "u"})
+_ASCII = str.maketrans(
+    {"ı": "i", "İ": "i", "I": "i", "ç": "c", "ğ": "g", "ö": "o", "ş": "s", "ü": "u"}
+)
 _SPACES = re.compile(r"\s+")
 
 

@@ -43,19 +43,26 @@ def plan_document(session: Session, plan: Plan) -> dict[str, Any]:
     orgs = {o.id: o for o in session.exec(select(Organisation))}
     clusters = {c.id: c for c in session.exec(select(Cluster))}
     priorities = session.exec(
-        select(Priority).where(Priority.plan_id == plan.id).order_by(col(Priority.position))).all()
+        select(Priority).where(Priority.plan_id == plan.id).order_by(col(Priority.position))
+    ).all()
     goals = session.exec(
-        select(Goal).where(Goal.plan_id == plan.id).order_by(col(Goal.position))).all()
+        select(Goal).where(Goal.plan_id == plan.id).order_by(col(Goal.position))
+    ).all()
     actions = session.exec(
-        select(Action).where(Action.plan_id == plan.id).order_by(col(Action.position))).all()
+        select(Action).where(Action.plan_id == plan.id).order_by(col(Action.position))
+    ).all()
     action_ids = [a.id for a in actions]
     responsible: dict[int, list[ActionResponsible]] = {}
-    for row in session.exec(select(ActionResponsible).where(
-            col(ActionResponsible.action_id).in_(action_ids))
-            .order_by(col(ActionResponsible.position))):
+    for row in session.exec(
+        select(ActionResponsible)
+        .where(col(ActionResponsible.action_id).in_(action_ids))
+        .order_by(col(ActionResponsible.position))
+    ):
         responsible.setdefault(row.action_id, []).append(row)
     quarters: dict[int, list[str]] = {}
-    for q in session.exec(select(ActionQuarter).where(col(ActionQuarter.action_id).in_(action_ids))):
+    for q in session.exec(
+        select(ActionQuarter).where(col(ActionQuarter.action_id).in_(action_ids))
+    ):
         quarters.setdefault(q.action_id, []).append(q.quarter)
     members: dict[int, list[OrganisationMember]] = {}
     for m in session.exec(select(OrganisationMember).order_by(col(OrganisationMember.position))):
@@ -64,11 +71,18 @@ def plan_document(session: Session, plan: Plan) -> dict[str, Any]:
     goal_code = {g.id: g.code for g in goals}
 
     return {
-        "plan": {"code": plan.code, "title": plan.title, "start": plan.start, "end": plan.end,
-                 "source": plan.source},
+        "plan": {
+            "code": plan.code,
+            "title": plan.title,
+            "start": plan.start,
+            "end": plan.end,
+            "source": plan.source,
+        },
         "priorities": [{"code": p.code, "title": p.title} for p in priorities],
-        "goals": [{"code": g.code, "priority": priority_code[g.priority_id], "title": g.title}
-                  for g in goals],
+        "goals": [
+            {"code": g.code, "priority": priority_code[g.priority_id], "title": g.title}
+            for g in goals
+        ],
         "actions": [
             {
                 "code": a.code,
@@ -84,36 +98,59 @@ def plan_document(session: Session, plan: Plan) -> dict[str, Any]:
             for a in actions
         ],
         "indicators": [
-            {"code": i.code, "title": i.title, "level": i.level, "unit": i.unit,
-             "type": str(i.value_type), "min": _number(i.min_value), "max": _number(i.max_value),
-             "measure_is_assumed": i.measure_is_assumed, "note": i.note}
-            for i in session.exec(select(Indicator).where(Indicator.plan_id == plan.id)
-                                  .order_by(col(Indicator.position)))
+            {
+                "code": i.code,
+                "title": i.title,
+                "level": i.level,
+                "unit": i.unit,
+                "type": str(i.value_type),
+                "min": _number(i.min_value),
+                "max": _number(i.max_value),
+                "measure_is_assumed": i.measure_is_assumed,
+                "note": i.note,
+            }
+            for i in session.exec(
+                select(Indicator)
+                .where(Indicator.plan_id == plan.id)
+                .order_by(col(Indicator.position))
+            )
         ],
-        "clusters": [{"code": c.code, "name": c.name}
-                     for c in sorted(clusters.values(), key=lambda c: (c.position, c.id))],
+        "clusters": [
+            {"code": c.code, "name": c.name}
+            for c in sorted(clusters.values(), key=lambda c: (c.position, c.id))
+        ],
         "organisations": [
-            {"short": o.short, "name": o.name, "kind": str(o.kind),
-             "members": [orgs[m.member_id].short for m in members.get(o.id or 0, [])],
-             "cluster": clusters[o.cluster_id].code if o.cluster_id else None,
-             "note": o.note}
+            {
+                "short": o.short,
+                "name": o.name,
+                "kind": str(o.kind),
+                "members": [orgs[m.member_id].short for m in members.get(o.id or 0, [])],
+                "cluster": clusters[o.cluster_id].code if o.cluster_id else None,
+                "note": o.note,
+            }
             for o in sorted(orgs.values(), key=lambda o: (o.position, o.id))
         ],
         "scorecard": [
             {"sector": s.sector, "index": s.index_value, "category": s.category}
-            for s in session.exec(select(ScorecardEntry).where(ScorecardEntry.plan_id == plan.id)
-                                  .order_by(col(ScorecardEntry.position)))
+            for s in session.exec(
+                select(ScorecardEntry)
+                .where(ScorecardEntry.plan_id == plan.id)
+                .order_by(col(ScorecardEntry.position))
+            )
         ],
         "scorecard_advice": [
             {"category": a.category, "text": a.text}
-            for a in session.exec(select(ScorecardAdvice).where(
-                ScorecardAdvice.plan_id == plan.id).order_by(col(ScorecardAdvice.position)))
+            for a in session.exec(
+                select(ScorecardAdvice)
+                .where(ScorecardAdvice.plan_id == plan.id)
+                .order_by(col(ScorecardAdvice.position))
+            )
         ],
     }
 
 
 def compact_quarters(quarters: list[str]) -> str:
-    """"2013Q1 – 2013Q4; 2015Q2": runs of consecutive quarters as ranges, for spreadsheets."""
+    """ "2013Q1 – 2013Q4; 2015Q2": runs of consecutive quarters as ranges, for spreadsheets."""
     parsed = sorted(Quarter.parse(q) for q in quarters)
     runs: list[list[Quarter]] = []
     for q in parsed:
@@ -122,7 +159,8 @@ def compact_quarters(quarters: list[str]) -> str:
         else:
             runs.append([q])
     return LIST_SEPARATOR.join(
-        str(run[0]) if len(run) == 1 else f"{run[0]} – {run[-1]}" for run in runs)
+        str(run[0]) if len(run) == 1 else f"{run[0]} – {run[-1]}" for run in runs
+    )
 
 
 def _cell(table: Table, key: str, value: Any) -> Any:
@@ -184,8 +222,9 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = sheet.dimensions
         for index, column in enumerate(table.columns, start=1):
-            longest = max((len(str(r[index - 1] or "")) for r in table_rows(document, table)),
-                          default=0)
+            longest = max(
+                (len(str(r[index - 1] or "")) for r in table_rows(document, table)), default=0
+            )
             width = min(max(len(column.label), longest) + 2, 80)
             sheet.column_dimensions[get_column_letter(index)].width = width
             if width >= 80:

@@ -184,7 +184,12 @@ def _xlsx_records(data: bytes, file: str) -> list[Record]:
             if label and key is None:
                 problems.append(
                     Problem(
-                        file, "xlsx", table.key, 1, label, _say("unknown_column"),
+                        file,
+                        "xlsx",
+                        table.key,
+                        1,
+                        label,
+                        _say("unknown_column"),
                         letter=get_column_letter(index),
                     )
                 )

@@ -63,8 +63,13 @@ class _Checker:
             value = int(value)
         return clean(str(value))
 
-    def integer(self, record: Record, column: str, allowed: Iterable[int] | None = None,
-                required: bool = True) -> int | None:
+    def integer(
+        self,
+        record: Record,
+        column: str,
+        allowed: Iterable[int] | None = None,
+        required: bool = True,
+    ) -> int | None:
         value = record.values.get(column)
         if value is None or value == "":
             if required:
@@ -184,8 +189,13 @@ def build_spec(
     end = _one_quarter(check, plan_record, "end")
     if start and end and end < start:
         check.problem(plan_record, "end", _say("end_before_start"))
-    spec = PlanSpec(code or "", title or "", start or Quarter(2000, 1), end or Quarter(2000, 1),
-                    check.text(plan_record, "source", required=False))
+    spec = PlanSpec(
+        code or "",
+        title or "",
+        start or Quarter(2000, 1),
+        end or Quarter(2000, 1),
+        check.text(plan_record, "source", required=False),
+    )
 
     seen: dict[tuple[str, str], Record] = {}
 
@@ -215,9 +225,16 @@ def build_spec(
         if cluster is not None and fold(cluster) not in cluster_codes:
             check.problem(r, "cluster", _say("unknown_cluster", value=cluster))
         if unique(r, "short", short) and name and org_kind in org_kinds:
-            spec.organisations.append(OrganisationSpec(
-                short or "", name, org_kind or "", check.names(r, "members"), cluster,
-                check.text(r, "note", required=False)))
+            spec.organisations.append(
+                OrganisationSpec(
+                    short or "",
+                    name,
+                    org_kind or "",
+                    check.names(r, "members"),
+                    cluster,
+                    check.text(r, "note", required=False),
+                )
+            )
     org_names = dict(known_organisations)
     org_names.update({fold(o.short): o.short for o in spec.organisations})
 
@@ -230,8 +247,11 @@ def build_spec(
                 resolved.append(org_names[fold(name)])
         return resolved
 
-    for org, r in zip(spec.organisations, _rows_of(by_table, "organisations", spec.organisations,
-                                                    key="short"), strict=True):
+    for org, r in zip(
+        spec.organisations,
+        _rows_of(by_table, "organisations", spec.organisations, key="short"),
+        strict=True,
+    ):
         org.members = org_refs(r, "members", org.members)
 
     for r in by_table.get("priorities", []):
@@ -263,17 +283,31 @@ def build_spec(
         if quarters and plan_quarters:
             outside = [q for q in quarters if q < spec.start or q > spec.end]
             if outside:
-                check.problem(r, "quarters", _say(
-                    "quarter_outside_plan", value=str(outside[0]), start=str(spec.start),
-                    end=str(spec.end)))
+                check.problem(
+                    r,
+                    "quarters",
+                    _say(
+                        "quarter_outside_plan",
+                        value=str(outside[0]),
+                        start=str(spec.start),
+                        end=str(spec.end),
+                    ),
+                )
                 quarters = None
         if quarters is None:
             continue
         is_default = flagged_default and (not quarters or quarters == plan_quarters)
         if unique(r, "code", a_code) and a_title and parent:
-            spec.actions.append(ActionSpec(
-                a_code or "", goal_codes[fold(parent)], a_title, responsible,
-                quarters or list(plan_quarters), is_default))
+            spec.actions.append(
+                ActionSpec(
+                    a_code or "",
+                    goal_codes[fold(parent)],
+                    a_title,
+                    responsible,
+                    quarters or list(plan_quarters),
+                    is_default,
+                )
+            )
 
     types = [t.value for t in IndicatorType]
     for r in by_table.get("indicators", []):
@@ -288,10 +322,19 @@ def build_spec(
         if low is not None and high is not None and low > high:
             check.problem(r, "max", _say("min_above_max", low=low, high=high))
         if unique(r, "code", i_code) and i_title and level and i_type and unit:
-            spec.indicators.append(IndicatorSpec(
-                i_code or "", i_title, level, unit, i_type, low, high,
-                check.boolean(r, "measure_is_assumed", default=True),
-                check.text(r, "note", required=False)))
+            spec.indicators.append(
+                IndicatorSpec(
+                    i_code or "",
+                    i_title,
+                    level,
+                    unit,
+                    i_type,
+                    low,
+                    high,
+                    check.boolean(r, "measure_is_assumed", default=True),
+                    check.text(r, "note", required=False),
+                )
+            )
 
     for r in by_table.get("scorecard", []):
         sector = check.text(r, "sector")
@@ -321,10 +364,14 @@ def _one_quarter(check: _Checker, record: Record, column: str) -> Quarter | None
         return None
 
 
-def _rows_of(by_table: dict[str, list[Record]], table: str, specs: list[Any], key: str
-             ) -> list[Record]:
+def _rows_of(
+    by_table: dict[str, list[Record]], table: str, specs: list[Any], key: str
+) -> list[Record]:
     """The record each accepted spec came from (specs keep the records' order)."""
     wanted = [fold(getattr(s, key)) for s in specs]
-    rows = {fold(clean(str(r.values.get(key)))): r for r in reversed(by_table.get(table, []))
-            if r.values.get(key) is not None}
+    rows = {
+        fold(clean(str(r.values.get(key)))): r
+        for r in reversed(by_table.get(table, []))
+        if r.values.get(key) is not None
+    }
     return [rows[w] for w in wanted]

@@ -1,0 +1,3 @@
+from kume.cli import main
+
+main()

@@ -1,0 +1,190 @@
+"""The `kume` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.engine import Engine
+
+from kume.config import Config, ConfigError, load_config
+from tracker import texts
+from tracker.db import create_db_engine, safe_url, session_scope
+from tracker.errors import DomainError
+from tracker.planfile import FORMATS, PlanImportError
+
+logger = logging.getLogger(__name__)
+
+
+class App:
+    """What every command needs, created on first use so `--help` needs no database."""
+
+    def __init__(self, config_path: str | None, verbose: bool = False):
+        self.config_path = config_path
+        self.verbose = verbose
+        self._config: Config | None = None
+        self._engine: Engine | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+            # Commands print their own results; the log speaks up only for problems unless
+            # asked (-v) or for the long-running bot, which logs at the configured level.
+            logging.basicConfig(
+                level=self._config.logging.level if self.verbose else logging.WARNING,
+                format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            )
+        return self._config
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = create_db_engine(self.config.database.url)
+            logger.info("database: %s", safe_url(self.config.database.url))
+        return self._engine
+
+    @property
+    def ready_engine(self) -> Engine:
+        """The engine of a database that `kume db upgrade` has prepared."""
+        from tracker.db import require_current_schema
+
+        require_current_schema(self.engine)
+        return self.engine
+
+
+def echo(template: str, **params: Any) -> None:
+    click.echo(texts.render(template, **params))
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Yapılandırma dosyası (varsayılan: KUME_CONFIG ya da ./config.toml).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Ayrıntılı günlük.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    """kume: kalkınma ajansları için eylem planı takibi ve Telegram botu."""
+    ctx.obj = App(config_path, verbose)
+
+
+@cli.group()
+def db() -> None:
+    """Veritabanı işlemleri."""
+
+
+@db.command("upgrade")
+@pass_app
+def db_upgrade(app: App) -> None:
+    """Şemayı oluşturur ya da günceller; boş veritabanına hazır planı yükler."""
+    from tracker.setup import prepare_database
+
+    result = prepare_database(app.engine)
+    echo("cli/db_upgrade.j2", result=result, url=safe_url(app.config.database.url))
+
+
+@cli.group()
+def plan() -> None:
+    """Eylem planını gösterir, dışa ve içe aktarır."""
+
+
+@plan.command("show")
+@click.argument("code", required=False)
+@click.option("--plan", "plan_code", help="Plan kodu (birden fazla plan varsa).")
+@pass_app
+def plan_show(app: App, code: str | None, plan_code: str | None) -> None:
+    """Planı ağaç olarak ya da tek bir öğeyi (ör. E1.2.4) ayrıntılı gösterir."""
+    from tracker.plans import find_item, plan_tree, resolve_plan
+
+    with session_scope(app.ready_engine) as session:
+        tree = plan_tree(session, resolve_plan(session, plan_code))
+        if code is None:
+            echo("cli/plan_show.j2", tree=tree)
+        else:
+            echo("cli/plan_item.j2", tree=tree, item=find_item(tree, code))
+
+
+@plan.command("export")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
+@click.option("--out", "out", required=True, help="Çıktı dosyası; “-” standart çıktı.")
+@click.option("--plan", "plan_code", help="Plan kodu (birden fazla plan varsa).")
+@pass_app
+def plan_export(app: App, fmt: str, out: str, plan_code: str | None) -> None:
+    """Planı JSON, XLSX ya da CSV olarak yazar."""
+    from tracker.planfile import export_plan
+    from tracker.plans import resolve_plan
+
+    with session_scope(app.ready_engine) as session:
+        data = export_plan(session, resolve_plan(session, plan_code), fmt)
+    if out == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        Path(out).write_bytes(data)
+        echo("cli/plan_exported.j2", path=out, fmt=fmt, size=len(data))
+
+
+@plan.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def plan_import(app: App, path: Path) -> None:
+    """Bir plan dosyasını yükler; hata varsa hiçbir şeyi değiştirmez."""
+    from tracker.planfile import import_plan
+    from tracker.plans import plan_tree
+
+    with session_scope(app.ready_engine) as session:
+        tree = plan_tree(session, import_plan(session, path, shown_name=str(path)))
+    echo("cli/plan_imported.j2", tree=tree)
+
+
+@cli.group()
+def orgs() -> None:
+    """Kuruluşlar."""
+
+
+@orgs.command("list")
+@pass_app
+def orgs_list(app: App) -> None:
+    """Kayıtlı kuruluşları ve grupları listeler."""
+    from tracker.organisations import list_organisations
+
+    with session_scope(app.ready_engine) as session:
+        echo("cli/orgs_list.j2", organisations=list_organisations(session))
+
+
+@cli.command("run")
+@pass_app
+def run(app: App) -> None:
+    """Veritabanını hazırlar ve planı gösterir."""
+    from tracker.plans import plan_tree, resolve_plan
+    from tracker.setup import prepare_database
+
+    prepare_database(app.engine)
+    with session_scope(app.engine) as session:
+        echo("cli/plan_show.j2", tree=plan_tree(session, resolve_plan(session)))
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except BrokenPipeError:
+        # `kume plan export --out - | head`: the reader left; that is not an error.
+        sys.stderr.close()
+        sys.exit(0)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (ConfigError, DomainError, PlanImportError) as exc:
+        click.echo(texts.render("cli/error.j2", message=str(exc)), err=True)
+        sys.exit(2 if isinstance(exc, ConfigError) else 1)
