@@ -1,0 +1,22 @@
+"""Local stand-in for the Telegram Bot API (Telegram is unreachable from dev machines).
+
+See :mod:`bot.local_api.server` for usage and :mod:`bot.local_api.simuser` for how tests
+wait for the bot's replies.
+"""
+
+from .errors import ApiError
+from .formatting import EntityParseError, parse_html
+from .models import StoredFile
+from .server import Fault, LocalBotApi
+from .simuser import BotEvent, SimUser
+
+__all__ = [
+    "ApiError",
+    "BotEvent",
+    "EntityParseError",
+    "Fault",
+    "LocalBotApi",
+    "SimUser",
+    "StoredFile",
+    "parse_html",
+]
