@@ -21,7 +21,7 @@ test: $(STAMP)
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; exit 0; fi; exit $$rc; }
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tracker kume tests migrations bench
+	$(BIN)/ruff check .
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
