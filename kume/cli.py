@@ -161,6 +161,67 @@ def orgs_list(app: App) -> None:
         echo("cli/orgs_list.j2", organisations=list_organisations(session))
 
 
+@cli.group("export")
+def export_group() -> None:
+    """Kayıtlı verileri dışa aktarır."""
+
+
+def _quarter_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    from tracker.quarters import Quarter, QuarterError
+
+    if value is None:
+        return None
+    try:
+        return Quarter.parse(value)
+    except QuarterError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
+
+
+@export_group.command("updates")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("json", "csv", "xlsx")),
+    default="json",
+    show_default=True,
+)
+@click.option("--out", "out", required=True, help="Çıktı dosyası; “-” standart çıktı.")
+@click.option("--plan", "plan_code", help="Plan kodu (birden fazla plan varsa).")
+@click.option(
+    "--since", metavar="ÇEYREK", callback=_quarter_option, help="Bu çeyrekten (dahil), ör. 2014Q1."
+)
+@click.option(
+    "--until",
+    metavar="ÇEYREK",
+    callback=_quarter_option,
+    help="Bu çeyreğe kadar (dahil), ör. 2014Q4.",
+)
+@pass_app
+def export_updates(
+    app: App, fmt: str, out: str, plan_code: str | None, since: Any, until: Any
+) -> None:
+    """Durum güncellemelerini ve gösterge değerlerini tüm sürümleriyle yazar."""
+    from tracker.plans import resolve_plan
+    from tracker.updates_export import collect_updates, render
+
+    with session_scope(app.ready_engine) as session:
+        exported = collect_updates(session, resolve_plan(session, plan_code), since, until)
+    data = render(exported, fmt)
+    if out == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        Path(out).write_bytes(data)
+        echo(
+            "cli/updates_exported.j2",
+            path=out,
+            fmt=fmt,
+            statuses=len(exported.status_updates),
+            values=len(exported.indicator_values),
+            size=len(data),
+        )
+
+
 @cli.command("run")
 @pass_app
 def run(app: App) -> None:

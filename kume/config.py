@@ -58,6 +58,11 @@ class ClockConfig(_Section):
         return value
 
 
+class CalendarConfig(_Section):
+    # A quarter is reported on after it ends and locks this many days after its end.
+    lock_days: int = Field(default=45, gt=0, le=365)
+
+
 class DialogsConfig(_Section):
     draft_ttl_hours: int = Field(default=72, gt=0)
 
@@ -70,6 +75,7 @@ class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     telegram: TelegramConfig = TelegramConfig()
     clock: ClockConfig = ClockConfig()
+    calendar: CalendarConfig = CalendarConfig()
     dialogs: DialogsConfig = DialogsConfig()
     logging: LoggingConfig = LoggingConfig()
     path: Path | None = Field(default=None, exclude=True)

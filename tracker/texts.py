@@ -54,12 +54,12 @@ def _env_for(name: str) -> Environment:
     return html_env() if name.startswith(("messages/", "email/", "site/")) else plain_env()
 
 
-def render(name: str, **params: Any) -> str:
+def render(name: str, /, **params: Any) -> str:
     """Render a whole template, e.g. render("cli/plan_show.j2", plan=...)."""
     return _env_for(name).get_template(name).render(**params).strip("\n")
 
 
-def say(name: str, macro: str, **params: Any) -> str:
+def say(name: str, macro: str, /, **params: Any) -> str:
     """Call one macro of a template, e.g. say("texts/plan_import.j2", "duplicate_code", ...)."""
     module = _env_for(name).get_template(name).module
     try:

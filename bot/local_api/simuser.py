@@ -253,6 +253,24 @@ class SimUser:
         """The next message the bot sends or edits (AssertionError if none in time)."""
         return (await self.wait_for(timeout=timeout))[0]
 
+    async def next_message(self, timeout: float = 5.0) -> dict:
+        """The next *new* message the bot sends (edits of older ones are passed over)."""
+        start = self._marker
+
+        def hits() -> list[int]:
+            return [i for i in range(start, len(self.events)) if self.events[i].kind == "sent"]
+
+        await self._state.wait(lambda: bool(hits()), self._deadline(timeout))
+        found = hits()
+        if not found:
+            seen = "; ".join(describe(e.message) for e in self.events[start:]) or "nothing"
+            raise AssertionError(
+                f"expected a new bot message in chat {self.id} within {timeout}s; "
+                f"new bot activity: {seen}"
+            )
+        self._marker = found[0] + 1
+        return self.events[found[0]].message
+
     async def replies(self, timeout: float = 5.0, quiet: float = 0.15) -> list[dict]:
         """Everything the bot did in this chat since the marker, once it has settled.
 

@@ -12,8 +12,9 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+from tracker.models.dialogs import Dialog, DialogStatus
 from tracker.models.organisations import Cluster, Organisation, OrganisationMember, OrgKind
-from tracker.models.people import Person, Role
+from tracker.models.people import Invite, Person, Role
 from tracker.models.plan import (
     Action,
     ActionQuarter,
@@ -33,10 +34,13 @@ __all__ = [
     "ActionQuarter",
     "ActionResponsible",
     "Cluster",
+    "Dialog",
+    "DialogStatus",
     "Goal",
     "Indicator",
     "IndicatorType",
     "IndicatorValue",
+    "Invite",
     "OrgKind",
     "Organisation",
     "OrganisationMember",

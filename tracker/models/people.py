@@ -28,4 +28,23 @@ class Person(SQLModel, table=True):
     cluster_id: int | None = Field(default=None, foreign_key="cluster.id")
     email: str | None = Field(default=None, max_length=320)
     active: bool = True
+    invite_id: int | None = Field(default=None, foreign_key="invite.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Invite(SQLModel, table=True):
+    """A deep-link invitation: nobody gets a role by asking, only by an invite's token."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=64, unique=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    role: Role = Field(sa_type=sa.String(16))
+    cluster_id: int | None = Field(default=None, foreign_key="cluster.id")
+    multi: bool = False
+    uses: int = 0
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked: bool = False
+    # Not a foreign key: person -> invite already is one, and a cycle would stop SQLAlchemy
+    # from ordering the tables.
+    created_by_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,47 @@
+"""Pieces every handler uses: who is writing, and one refusal for what they may not do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+from telegram import Update
+
+from bot.render import message
+from bot.replies import Outcome
+from tracker.access import commands_for
+from tracker.errors import DomainError
+from tracker.models import Organisation, Person
+from tracker.people import person_by_telegram
+
+
+@dataclass(frozen=True)
+class Sender:
+    telegram_user_id: int
+    display_name: str
+    update_id: int
+
+
+def sender(update: Update) -> Sender | None:
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    return Sender(user.id, user.full_name or str(user.id), update.update_id)
+
+
+def registered(session: Session, who: Sender) -> Person | None:
+    person = person_by_telegram(session, who.telegram_user_id)
+    return person if person is not None and person.active else None
+
+
+def unregistered(outcome: Outcome | None = None) -> Outcome:
+    return (outcome or Outcome()).add(message("unregistered"))
+
+
+def refusal(error: DomainError) -> Outcome:
+    return Outcome(notice=str(error), alert=True).add(message("refusal", reason=str(error)))
+
+
+def menu_for(session: Session, person: Person) -> list[str]:
+    organisation = session.get(Organisation, person.organisation_id)
+    return commands_for(person, organisation.kind if organisation else None)

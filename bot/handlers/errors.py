@@ -1,0 +1,35 @@
+"""One error handler: nothing a person does may stop the bot."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.render import message
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    error = context.error
+    if isinstance(error, NetworkError):
+        logger.warning("Telegram unreachable: %s", error)
+        return
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error("update %s failed", update_id, exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if isinstance(error, Forbidden):
+        return  # the person blocked the bot: there is nobody to apologise to
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(
+            update.effective_chat.id, message("apology"), parse_mode=ParseMode.HTML
+        )
+    except TelegramError:
+        logger.warning("could not apologise for update %s", update_id)

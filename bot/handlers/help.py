@@ -1,0 +1,47 @@
+"""/yardim: the commands of the person's role; a dialog in progress is kept and re-asked."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.context import in_session, services
+from bot.handlers.common import menu_for, registered, sender, unregistered
+from bot.handlers.dialogs import show
+from bot.render import message
+from bot.replies import Outcome, deliver
+from tracker.dialogs import engine, service
+from tracker.dialogs.base import Context
+from tracker.models import Organisation
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    who = sender(update)
+    if who is None:
+        return
+    svc = services(context)
+
+    def work(session: Session) -> Outcome:
+        person = registered(session, who)
+        if person is None:
+            return unregistered()
+        organisation = session.get(Organisation, person.organisation_id)
+        commands = menu_for(session, person)
+        outcome = Outcome(commands=commands)
+        dialog = service.active_dialog(session, person)
+        outcome.add(
+            message(
+                "help",
+                person=person,
+                organisation=organisation,
+                commands=commands,
+                in_dialog=dialog is not None,
+            )
+        )
+        if dialog is not None:
+            ctx = Context(person=person, now=svc.clock.now(), settings=svc.settings)
+            show(outcome, engine(dialog.kind).prompt(session, dialog, ctx), dialog)
+        return outcome
+
+    await deliver(update, context, await in_session(context, work))

@@ -1,0 +1,68 @@
+"""/start: registration through an invite's deep link, or a greeting."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.context import in_session, services
+from bot.handlers.common import menu_for, registered, sender, unregistered
+from bot.render import message
+from bot.replies import Outcome, deliver
+from tracker.errors import DomainError
+from tracker.models import Organisation
+from tracker.people import ensure_admin, redeem_invite
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    who = sender(update)
+    if who is None:
+        return
+    token = context.args[0] if context.args else None
+    svc = services(context)
+
+    def work(session: Session) -> Outcome:
+        if token:
+            try:
+                registration = redeem_invite(
+                    session,
+                    token=token,
+                    telegram_user_id=who.telegram_user_id,
+                    display_name=who.display_name,
+                    now=svc.clock.now(),
+                )
+            except DomainError as error:
+                return Outcome().add(message("invite_refused", reason=str(error)))
+            person = registration.person
+            outcome = Outcome(commands=menu_for(session, person))
+            return outcome.add(
+                message(
+                    "welcome",
+                    person=person,
+                    organisation=registration.organisation,
+                    rebound=registration.rebound,
+                    commands=outcome.commands,
+                )
+            )
+        person = registered(session, who)
+        if person is None and who.telegram_user_id in svc.settings.admins:
+            person = ensure_admin(
+                session, telegram_user_id=who.telegram_user_id, display_name=who.display_name
+            )
+        if person is None:
+            return unregistered(Outcome(commands=[]))
+        organisation = session.get(Organisation, person.organisation_id)
+        outcome = Outcome(commands=menu_for(session, person))
+        return outcome.add(
+            message(
+                "welcome",
+                person=person,
+                organisation=organisation,
+                rebound=False,
+                commands=outcome.commands,
+                returning=True,
+            )
+        )
+
+    await deliver(update, context, await in_session(context, work))

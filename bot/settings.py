@@ -1,0 +1,26 @@
+"""What the bot needs from the configuration, in domain terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from kume.config import Config
+from tracker.calendar import CalendarSettings
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    username: str = "kume_bot"
+    admins: frozenset[int] = frozenset()
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    draft_ttl: timedelta = timedelta(hours=72)
+
+    @classmethod
+    def from_config(cls, config: Config) -> BotSettings:
+        return cls(
+            username=config.telegram.username,
+            admins=frozenset(config.telegram.admins),
+            calendar=CalendarSettings(lock_days=config.calendar.lock_days),
+            draft_ttl=timedelta(hours=config.dialogs.draft_ttl_hours),
+        )

@@ -1,0 +1,116 @@
+"""Keeping dialogs in the database: one active per person, the rest drafts until they expire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from tracker.models import Dialog, DialogStatus, Person
+
+
+def active_dialog(session: Session, person: Person) -> Dialog | None:
+    return session.exec(
+        select(Dialog)
+        .where(Dialog.person_id == person.id, Dialog.status == DialogStatus.ACTIVE)
+        .order_by(col(Dialog.id).desc())
+    ).first()
+
+
+def find_dialog(session: Session, person: Person, kind: str, subject: str) -> Dialog | None:
+    return session.exec(
+        select(Dialog).where(
+            Dialog.person_id == person.id, Dialog.kind == kind, Dialog.subject == subject
+        )
+    ).first()
+
+
+def suspend_active(session: Session, person: Person, now: datetime) -> Dialog | None:
+    """Whatever the person was answering becomes a draft (nothing typed is lost)."""
+    dialog = active_dialog(session, person)
+    if dialog is not None:
+        dialog.status = DialogStatus.DRAFT
+        dialog.updated_at = now
+        session.add(dialog)
+        session.flush()
+    return dialog
+
+
+def open_dialog(
+    session: Session,
+    person: Person,
+    kind: str,
+    subject: str,
+    step: str,
+    data: dict,
+    now: datetime,
+) -> Dialog:
+    """Make (kind, subject) the person's active dialog, resuming its draft if there is one."""
+    suspend_active(session, person, now)
+    dialog = find_dialog(session, person, kind, subject)
+    if dialog is None:
+        dialog = Dialog(
+            person_id=person.id,
+            kind=kind,
+            subject=subject,
+            step=step,
+            data=data,
+            status=DialogStatus.ACTIVE,
+            created_at=now,
+            updated_at=now,
+        )
+    dialog.status = DialogStatus.ACTIVE
+    dialog.updated_at = now
+    dialog.revision += 1
+    session.add(dialog)
+    session.flush()
+    return dialog
+
+
+def advance(session: Session, dialog: Dialog, step: str, data: dict, now: datetime) -> None:
+    dialog.step = step
+    # A new dict: SQLAlchemy's JSON column notices reassignment, not in-place changes.
+    dialog.data = dict(data)
+    dialog.revision += 1
+    dialog.updated_at = now
+    session.add(dialog)
+    session.flush()
+
+
+def close(session: Session, dialog: Dialog) -> None:
+    session.delete(dialog)
+    session.flush()
+
+
+def seen_update(session: Session, dialog: Dialog, update_id: int | None) -> bool:
+    """True if this Telegram update was applied already (getUpdates is at-least-once)."""
+    if update_id is None:
+        return False
+    if dialog.last_update_id is not None and update_id <= dialog.last_update_id:
+        return True
+    dialog.last_update_id = update_id
+    session.add(dialog)
+    return False
+
+
+@dataclass
+class ExpiredDraft:
+    telegram_user_id: int | None
+    kind: str
+    subject: str
+
+
+def expire_drafts(session: Session, now: datetime, ttl: timedelta) -> list[ExpiredDraft]:
+    """Drop dialogs untouched for `ttl` and say whom to tell."""
+    stale = session.exec(
+        select(Dialog, Person)
+        .join(Person, col(Person.id) == Dialog.person_id)
+        .where(Dialog.updated_at < now - ttl)
+    ).all()
+    expired = []
+    for dialog, person in stale:
+        expired.append(ExpiredDraft(person.telegram_user_id, dialog.kind, dialog.subject))
+        session.delete(dialog)
+    session.flush()
+    return expired
