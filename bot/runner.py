@@ -1,0 +1,50 @@
+"""Running the bot for real: long polling or webhook, until stopped."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.settings import BotSettings
+from kume.config import Config
+from tracker.clock import Clock
+from tracker.db import create_db_engine, require_current_schema
+
+logger = logging.getLogger(__name__)
+
+
+def quiet_http_logs() -> None:
+    """httpx logs every request URL at INFO, and a Bot API URL contains the token."""
+    for name in ("httpx", "httpcore", "telegram.request"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def run_bot(config: Config) -> None:
+    """Blocks until interrupted (Ctrl+C, SIGTERM)."""
+    if config.telegram.token is None:
+        raise ValueError("run_bot needs a token")
+    quiet_http_logs()
+    engine = create_db_engine(config.database.url)
+    require_current_schema(engine)
+    app = build_application(
+        token=config.telegram.token.get_secret_value(),
+        engine=engine,
+        clock=Clock(config.clock.start),
+        settings=BotSettings.from_config(config),
+        base_url=config.telegram.base_url,
+        base_file_url=config.telegram.base_file_url,
+    )
+    logger.info("bot starting (%s mode)", config.telegram.mode)
+    if config.telegram.mode == "webhook":
+        secret = config.telegram.webhook_secret
+        app.run_webhook(
+            listen=config.telegram.webhook_listen,
+            port=config.telegram.webhook_port,
+            webhook_url=config.telegram.webhook_url,
+            secret_token=secret.get_secret_value() if secret else None,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
