@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -23,6 +23,7 @@ class Services:
     engine: Engine
     clock: Clock
     settings: BotSettings
+    sender: Any = None  # bot.sender.OutboxSender
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

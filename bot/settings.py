@@ -15,12 +15,14 @@ class BotSettings:
     admins: frozenset[int] = frozenset()
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     draft_ttl: timedelta = timedelta(hours=72)
+    # How often the scheduler looks for due work (0: never, e.g. in tests that drive it).
+    tick_seconds: int = 60
 
     @classmethod
     def from_config(cls, config: Config) -> BotSettings:
         return cls(
             username=config.telegram.username,
             admins=frozenset(config.telegram.admins),
-            calendar=CalendarSettings(lock_days=config.calendar.lock_days),
+            calendar=config.calendar.settings(),
             draft_ttl=timedelta(hours=config.dialogs.draft_ttl_hours),
         )

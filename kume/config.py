@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,8 +59,23 @@ class ClockConfig(_Section):
 
 
 class CalendarConfig(_Section):
-    # A quarter is reported on after it ends and locks this many days after its end.
+    due_days: int = Field(default=15, ge=0, le=180)
+    reminder_days: list[int] = Field(default_factory=lambda: [-7, -1, 3])
+    escalate_days: int = Field(default=5, ge=0, le=180)
     lock_days: int = Field(default=45, gt=0, le=365)
+    send_time: time = time(10, 0)
+    quiet_start: time = time(20, 0)
+    quiet_end: time = time(9, 0)
+    grace_days: int = Field(default=3, ge=0, le=60)
+
+    def settings(self) -> Any:
+        from tracker.calendar import CalendarSettings
+
+        return CalendarSettings(
+            due_days=self.due_days, reminder_days=tuple(sorted(self.reminder_days)),
+            escalate_days=self.escalate_days, lock_days=self.lock_days,
+            send_time=self.send_time, quiet_start=self.quiet_start, quiet_end=self.quiet_end,
+            grace_days=self.grace_days)
 
 
 class DialogsConfig(_Section):

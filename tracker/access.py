@@ -11,12 +11,16 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "durum": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
     "gosterge": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER}),
     "davet": frozenset({Role.ADMIN}),
+    "kilit": frozenset({Role.ADMIN, Role.AGENCY}),
+    # Behind the buttons of reminders; typed they work too.
+    "ertele": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
+    "degil": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
     "iptal": frozenset(Role),
     "yardim": frozenset(Role),
 }
 
 # The order commands are listed in menus and help.
-COMMAND_ORDER = ("durum", "gosterge", "davet", "iptal", "yardim")
+COMMAND_ORDER = ("durum", "gosterge", "kilit", "davet", "iptal", "yardim")
 
 
 def commands_for(person: Person | None, organisation_kind: OrgKind | None = None) -> list[str]:

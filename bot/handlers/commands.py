@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.context import in_session
-from bot.handlers.common import sender
+from bot.handlers.common import registered, sender, unregistered
 from bot.handlers.dialogs import cancel, start_dialog
 from bot.render import message
 from bot.replies import Outcome, deliver
@@ -31,6 +32,12 @@ async def run_command(
     elif name == "iptal":
         await cancel(update, context)
         return
+    elif name in ("ertele", "degil"):
+        from bot.handlers import reminders
+
+        handler = reminders.ertele if name == "ertele" else reminders.degil
+        await handler(update, context, (argument or "").split())
+        return
     else:
         await deliver(update, context, Outcome(notice=message("stale_button"), alert=True))
         return
@@ -49,9 +56,14 @@ async def gosterge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command kume does not know: say so; any dialog in progress stays as it is."""
+    who = sender(update)
+    if who is None:
+        return
     text = update.effective_message.text if update.effective_message else ""
-    await deliver(
-        update,
-        context,
-        Outcome().add(message("unknown_command", command=(text or "").split()[0][:40])),
-    )
+
+    def work(session: Session) -> Outcome:
+        if registered(session, who) is None:  # a stranger learns how to register instead
+            return unregistered()
+        return Outcome().add(message("unknown_command", command=(text or "").split()[0][:40]))
+
+    await deliver(update, context, await in_session(context, work))

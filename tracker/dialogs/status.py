@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from tracker.calendar import is_locked, reporting_quarter
 from tracker.dialogs import service
 from tracker.dialogs.base import (
     Choice,
@@ -20,6 +19,7 @@ from tracker.dialogs.base import (
     button,
 )
 from tracker.errors import DomainError
+from tracker.locks import locked_for, open_quarter_for
 from tracker.models import Action, Dialog, Status
 from tracker.numbers import NumberFormatError, parse_tr_figure
 from tracker.quarters import Quarter
@@ -61,7 +61,8 @@ def start(
     session: Session, ctx: Context, action_code: str | None = None
 ) -> tuple[Dialog | None, Prompt]:
     """Begin /durum: choose an action, or go straight to the one given or the only one."""
-    quarter = reporting_quarter(ctx.now, ctx.settings.calendar)
+    quarter = open_quarter_for(session, ctx.person.organisation_id, ctx.now,
+                               ctx.settings.calendar)
     if quarter is None:
         return None, _finished("no_open_quarter", current=Quarter.of(ctx.now))
     actions = active_actions(session, ctx.person.organisation_id, quarter)
@@ -359,7 +360,7 @@ def _save(
 ) -> Prompt:
     quarter = Quarter.parse(data["quarter"])
     params = _context_params(session, dialog)
-    if is_locked(quarter, ctx.now, ctx.settings.calendar):
+    if locked_for(session, ctx.person.organisation_id, quarter, ctx.now, ctx.settings.calendar):
         service.suspend_active(session, ctx.person, ctx.now)
         return _finished("locked", **params)
     action = params["action"]

@@ -14,6 +14,7 @@ SQLModel.metadata.naming_convention = {
 
 from tracker.models.dialogs import Dialog, DialogStatus
 from tracker.models.organisations import Cluster, Organisation, OrganisationMember, OrgKind
+from tracker.models.outbox import Notification, NotificationStatus, QuarterReopening
 from tracker.models.people import Invite, Person, Role
 from tracker.models.plan import (
     Action,
@@ -41,12 +42,15 @@ __all__ = [
     "IndicatorType",
     "IndicatorValue",
     "Invite",
+    "Notification",
+    "NotificationStatus",
     "OrgKind",
     "Organisation",
     "OrganisationMember",
     "Person",
     "Plan",
     "Priority",
+    "QuarterReopening",
     "Role",
     "ScorecardAdvice",
     "ScorecardEntry",
