@@ -234,6 +234,10 @@ def run(app: App) -> None:
         echo("cli/plan_show.j2", tree=plan_tree(session, resolve_plan(session)))
 
 
+# Commands kept in their own modules register themselves on `cli` when imported.
+import kume.cli_outbox  # noqa: E402, F401
+
+
 def main() -> None:
     try:
         cli(standalone_mode=False)

@@ -14,7 +14,12 @@ SQLModel.metadata.naming_convention = {
 
 from tracker.models.dialogs import Dialog, DialogStatus
 from tracker.models.organisations import Cluster, Organisation, OrganisationMember, OrgKind
-from tracker.models.outbox import Notification, NotificationStatus, QuarterReopening
+from tracker.models.outbox import (
+    DueEvent,
+    Notification,
+    NotificationStatus,
+    QuarterReopening,
+)
 from tracker.models.people import Invite, Person, Role
 from tracker.models.plan import (
     Action,
@@ -36,6 +41,7 @@ __all__ = [
     "ActionResponsible",
     "Cluster",
     "Dialog",
+    "DueEvent",
     "DialogStatus",
     "Goal",
     "Indicator",

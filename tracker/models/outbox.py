@@ -54,3 +54,17 @@ class QuarterReopening(SQLModel, table=True):
     until: datetime = Field(sa_type=UTCDateTime)
     person_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DueEvent(SQLModel, table=True):
+    """A scheduled moment (a quarter's prompt, a reminder, the escalation) once handled, so
+    that after downtime kume knows which moments it really missed."""
+
+    __tablename__ = "due_event"
+    __table_args__ = (sa.UniqueConstraint("kind", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    period: str = Field(max_length=16)
+    handled_at: datetime = Field(sa_type=UTCDateTime)
+    late: bool = False  # handled after its grace period (summarised, not sent one by one)

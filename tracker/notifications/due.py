@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracker import texts
@@ -19,6 +20,7 @@ from tracker.models import (
     ActionQuarter,
     ActionResponsible,
     Cluster,
+    DueEvent,
     Indicator,
     IndicatorValue,
     Organisation,
@@ -147,11 +149,12 @@ def run_due(session: Session, now: datetime, settings: CalendarSettings) -> DueR
 
     events: list[tuple[str, datetime]] = [("prompt", plan.opens)]
     events += [(f"reminder{i + 1}", at) for i, at in enumerate(plan.reminders)]
-    due_events = [(kind, at) for kind, at in events if at <= now]
-    fresh = [(kind, at) for kind, at in due_events if now - at <= grace]
-    stale = [(kind, at) for kind, at in due_events if now - at > grace]
-    # After downtime only the latest missed send goes out; older ones are summarised.
-    if not fresh and stale:
+    handled = _handled(session, quarter)
+    waiting = [(kind, at) for kind, at in events if at <= now and kind not in handled]
+    fresh = [(kind, at) for kind, at in waiting if now - at <= grace]
+    stale = [(kind, at) for kind, at in waiting if now - at > grace]
+    # After downtime only the latest missed send goes out; the older ones are summarised.
+    if stale and not fresh:
         fresh = [stale.pop()]
     for kind, _at in fresh:
         reminder = kind != "prompt"
@@ -166,10 +169,13 @@ def run_due(session: Session, now: datetime, settings: CalendarSettings) -> DueR
                            buttons=_buttons_for(duty, reminder, quarter),
                            not_before=send_at, now=now):
                     report.enqueued[kind] += 1
+        _mark(session, kind, quarter, now, late=False)
+    for kind, _at in stale:
+        _mark(session, kind, quarter, now, late=True)
     report.missed = len(stale)
 
     agency = [p for people in contacts(session, AGENCY_ROLES).values() for p in people]
-    if plan.escalation <= now:
+    if plan.escalation <= now and "escalation" not in handled:
         silent = [d for d in org_duties.values() if d.has_open_items]
         nobody = [d for d in silent if not reporters.get(d.organisation.id or 0)]
         unassigned = unassigned_actions(session, quarter)
@@ -179,6 +185,7 @@ def run_due(session: Session, now: datetime, settings: CalendarSettings) -> DueR
             if enqueue(session, kind="escalation", subject="all", period=str(quarter),
                        person=person, text=text, not_before=send_at, now=now):
                 report.enqueued["escalation"] += 1
+        _mark(session, "escalation", quarter, now, late=False)
     if stale:
         for person in agency:
             text = texts.render(T, name="missed", quarter=quarter, count=len(stale),
@@ -188,6 +195,19 @@ def run_due(session: Session, now: datetime, settings: CalendarSettings) -> DueR
                        now=now):
                 report.enqueued["missed"] += 1
     return report
+
+
+def _handled(session: Session, quarter: Quarter) -> set[str]:
+    return set(session.exec(select(DueEvent.kind).where(DueEvent.period == str(quarter))).all())
+
+
+def _mark(session: Session, kind: str, quarter: Quarter, now: datetime, late: bool) -> None:
+    try:
+        with session.begin_nested():
+            session.add(DueEvent(kind=kind, period=str(quarter), handled_at=now, late=late))
+            session.flush()
+    except IntegrityError:
+        pass  # another run handled it a moment ago
 
 
 def still_needed(session: Session, kind: str, subject: str, period: str) -> bool:
