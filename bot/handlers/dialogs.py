@@ -98,7 +98,9 @@ def _answer(
         prompt = driver.handle(session, dialog, ctx, value)
     except DomainError as error:
         return refusal(error)
-    return show(Outcome(), prompt, dialog)
+    # An engine may close this dialog and open another (a pick leads to the chosen item): the
+    # buttons belong to whichever dialog is active now.
+    return show(Outcome(), prompt, service.active_dialog(session, person) or dialog)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -145,6 +147,8 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         dialog = session.get(Dialog, press.dialog_id)
         if dialog is None or dialog.person_id != person.id:
             return Outcome(notice=message("stale_button"), alert=True)
+        if dialog.last_update_id is not None and who.update_id <= dialog.last_update_id:
+            return Outcome()  # this very press was applied already (a duplicate update)
         if dialog.status != DialogStatus.ACTIVE or dialog.revision != press.revision:
             outcome = Outcome(notice=message("stale_button"))
             if dialog.status == DialogStatus.ACTIVE:
