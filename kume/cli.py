@@ -222,16 +222,125 @@ def export_updates(
         )
 
 
+@cli.command("invite")
+@click.option("--org", "organisation", required=True, help="Kuruluşun kısa adı, ör. EBSO.")
+@click.option("--role", required=True, help="admin/agency/reporter/secretary/member ya da "
+              "yönetici/ajans/sorumlu/sekreter/üye.")
+@click.option("--cluster", help="Küme kodu, ör. organik-gida (üye davetinde gerekli).")
+@click.option("--multi", is_flag=True, help="Bağlantıyı birden fazla kişi kullanabilir.")
+@click.option("--days", type=int, default=14, show_default=True, help="Geçerlilik süresi (gün).")
+@pass_app
+def invite(
+    app: App, organisation: str, role: str, cluster: str | None, multi: bool, days: int
+) -> None:
+    """Davet bağlantısı oluşturur; ilk satır t.me bağlantısıdır."""
+    from tracker.clock import Clock
+    from tracker.people import create_invite, parse_role
+
+    parsed = parse_role(role)
+    with session_scope(app.ready_engine) as session:
+        created = create_invite(
+            session,
+            organisation=organisation,
+            role=parsed,
+            cluster=cluster,
+            multi=multi,
+            days=days,
+            now=Clock(app.config.clock.start).now(),
+        )
+        text = texts.render(
+            "cli/invite_created.j2",
+            created=created,
+            link=created.link(app.config.telegram.username),
+            days=days,
+        )
+    click.echo(text)
+
+
+class _RedactSecrets(logging.Filter):
+    """Replaces the bot token in every log line, exception text included."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = [secret for secret in secrets if secret]
+
+    def _clean(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[gizli]")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self._clean(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        return True
+
+
 @cli.command("run")
 @pass_app
 def run(app: App) -> None:
-    """Veritabanını hazırlar ve planı gösterir."""
-    from tracker.plans import plan_tree, resolve_plan
+    """Botu çalıştırır; jeton yapılandırılmamışsa simülatörü açar."""
     from tracker.setup import prepare_database
 
+    config = app.config
+    if config.telegram.token is None:
+        from bot.simulator import run_interactive
+
+        click.echo(texts.say("cli/simulator.j2", "no_token"))
+        status = run_interactive(config)
+        if status:
+            sys.exit(status)
+        return
+    from bot.runner import run_bot
+
+    secrets = [config.telegram.token.get_secret_value()]
+    if config.telegram.webhook_secret is not None:
+        secrets.append(config.telegram.webhook_secret.get_secret_value())
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if app.verbose else config.logging.level)
+    for handler in root.handlers:
+        handler.addFilter(_RedactSecrets(secrets))
     prepare_database(app.engine)
-    with session_scope(app.engine) as session:
-        echo("cli/plan_show.j2", tree=plan_tree(session, resolve_plan(session)))
+    run_bot(config)
+
+
+def _when_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    from bot.simulator import parse_when
+
+    return None if value is None else parse_when(value)
+
+
+@cli.command("simulate")
+@click.option(
+    "--script",
+    "script",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Senaryo dosyası: satır başına bir giriş; döküm yazılır.",
+)
+@click.option("--as", "persona", help="Başlangıç kişisi (numara ya da ad, ör. “İZKA uzmanı”).")
+@click.option(
+    "--date",
+    "date",
+    metavar="ISO",
+    callback=_when_option,
+    help="Simülasyon tarihi, ör. 2014-07-05 ya da 2014-07-05T10:00+03:00.",
+)
+@pass_app
+def simulate(app: App, script: Path | None, persona: str | None, date: Any) -> None:
+    """Telegram olmadan, terminalde gerçek botla yazışma."""
+    from bot.simulator import run_interactive, run_script
+
+    if script is not None:
+        status = run_script(app.config, script, persona=persona, date=date)
+    else:
+        status = run_interactive(app.config, persona=persona, date=date)
+    if status:
+        sys.exit(status)
 
 
 # Commands kept in their own modules register themselves on `cli` when imported.

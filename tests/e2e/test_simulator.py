@@ -1,0 +1,253 @@
+"""The offline simulator (`kume simulate`, `kume run` without a token) and `kume invite`,
+as a person uses them: transcripts they read, what gets stored, exit statuses."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import Session, select
+
+from bot.simulator import PERSONAS, SimulatorError, parse, run_interactive, run_script
+from bot.simulator.render import styled
+from bot.simulator.syntax import Become, Press, Say, SendFile, SetDate, is_comment
+from kume.cli import cli, main
+from kume.config import Config
+from tracker.db import create_db_engine
+from tracker.models import Person, Role, StatusUpdate
+from tracker.people import redeem_invite
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "durum.txt"
+EBSO = PERSONAS[0]
+
+
+def _config(url: str) -> Config:
+    return Config.model_validate({"database": {"url": url}})
+
+
+def _stored(url: str) -> tuple[list[StatusUpdate], Person]:
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            rows = session.exec(select(StatusUpdate)).all()
+            person = session.exec(
+                select(Person).where(Person.telegram_user_id == EBSO.user_id)
+            ).one()
+    finally:
+        engine.dispose()
+    return list(rows), person
+
+
+def _assert_durum_transcript(text: str) -> None:
+    assert "· EBSO sorumlusu (Ayşe) davet bağlantısıyla kaydoluyor" in text
+    assert "Hoş geldiniz, Ayşe!" in text
+    assert "› EBSO sorumlusu: /durum" in text
+    assert "      [1] E1.2.3 · Ulusal ve uluslar arası küme örgütleri" in text
+    assert "› EBSO sorumlusu: [2] Devam ediyor" in text
+    assert "“yüzde kırk” bir sayı olarak okunamadı" in text
+    assert "› EBSO sorumlusu: [1] ✅ Onayla" in text
+    assert "Kaydedildi: E1.2.3, 2014 1. Çeyrek — Devam ediyor, %40." in text
+    assert "kume yardım · EBSO, kuruluş sorumlusu" in text
+    assert "\x1b[" not in text
+
+
+def _assert_durum_stored(url: str) -> None:
+    rows, person = _stored(url)
+    assert len(rows) == 1
+    assert rows[0].person_id == person.id and person.role == Role.REPORTER
+    assert rows[0].quarter == "2014Q1" and rows[0].progress == 40
+    assert rows[0].narrative.startswith("İki çalışma ziyareti yapıldı")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, _bundled_sqlite_template: Path) -> str:
+    """A prepared SQLite database (a copy of the session's migrated template)."""
+    path = tmp_path / "kume.sqlite3"
+    shutil.copy(_bundled_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def _env(url: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "KUME_DATABASE_URL": url,
+        "PYTHONIOENCODING": "utf-8",
+    }
+
+
+# -- script mode -------------------------------------------------------------------------------
+
+
+def test_script_in_process(engine, db_url):
+    out = io.StringIO()
+    assert run_script(_config(db_url), EXAMPLE, out=out) == 0
+    transcript = out.getvalue()
+    _assert_durum_transcript(transcript)
+    assert "Tarih: 10 Nisan 2014 10:00" in transcript
+    _assert_durum_stored(db_url)
+
+
+def test_script_as_a_command_on_a_fresh_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh' / 'kume.sqlite3'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "kume", "simulate", "--script", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=_env(url),
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    _assert_durum_transcript(done.stdout)
+    _assert_durum_stored(url)
+
+
+def test_a_missing_button_stops_the_script_naming_the_line(
+    sqlite_url, tmp_path, monkeypatch, capsys
+):
+    script = tmp_path / "yanlis.txt"
+    script.write_text("# yanlış düğme\n/durum\n\n[9]\n/yardim\n", encoding="utf-8")
+    with pytest.raises(SimulatorError) as caught:
+        run_script(_config(sqlite_url), script, out=io.StringIO())
+    assert str(caught.value) == (
+        f"{script}, 4. satır: “[9]” diye bir düğme yok; son düğmeli mesajda [1]–[4] var."
+    )
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KUME_DATABASE_URL", sqlite_url)
+    monkeypatch.setattr(sys, "argv", ["kume", "simulate", "--script", str(script)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 1
+    captured = capsys.readouterr()
+    assert "Hata: " in captured.err and "4. satır" in captured.err
+    assert "› EBSO sorumlusu: /durum" in captured.out  # the transcript up to the bad line
+
+
+def test_script_syntax():
+    assert parse("/durum") == Say("/durum")
+    assert parse("  %40 ") == Say("%40")
+    assert parse("40") == Say("40")  # plain numbers are answers, not buttons
+    assert parse("#2") == Press("2") and parse("[2]") == Press("2")
+    assert parse("[Onayla]") == Press("Onayla")
+    assert parse(":ben İZKA uzmanı") == Become("İZKA uzmanı") and parse(":kim") == Become(None)
+    assert parse(":tarih 2014-07-05 10:00") == SetDate("2014-07-05 10:00")
+    assert parse(":dosya rapor.pdf") == SendFile("rapor.pdf")
+    assert parse("\\:)") == Say(":)")
+    assert is_comment("# açıklama") and is_comment("#") and not is_comment("#3")
+    with pytest.raises(SimulatorError, match="simülatör komutu değil"):
+        parse(":uç")
+
+
+def test_messages_render_as_terminal_text():
+    text = "Özet E1.2.3 ve kaynak"
+    entities = [
+        {"type": "bold", "offset": 5, "length": 6},
+        {"type": "text_link", "offset": 15, "length": 6, "url": "https://izka.org.tr"},
+    ]
+    assert styled(text, entities, color=False) == "Özet E1.2.3 ve kaynak (https://izka.org.tr)"
+    assert styled(text, entities, color=True).startswith("Özet \x1b[1mE1.2.3\x1b[0m ve ")
+
+
+# -- interactive mode --------------------------------------------------------------------------
+
+
+def test_interactive_from_a_pipe_ends_cleanly_at_end_of_input(sqlite_url):
+    stdin = io.StringIO("/durum\n[7]\n[1]\n:ben 5\n/durum\n:tarih\n")
+    out = io.StringIO()
+    assert run_interactive(_config(sqlite_url), stdin=stdin, out=out) == 0
+    text = out.getvalue()
+    assert "Hoş geldiniz, Ayşe!" in text
+    assert "! “[7]” diye bir düğme yok" in text  # said, and the chat goes on
+    assert "Bu çeyrekte eylemin durumu nedir?" in text
+    assert "Hoş geldiniz, Zeynep!" in text and "küme üyesi olarak kayıtlısınız" in text
+    assert "/durum komutu sizin rolünüz için açık değil" in text
+    assert "· Simülasyon tarihi: 10 Nisan 2014 10:00" in text
+    assert text.rstrip().endswith("Simülatör kapandı.")
+
+
+def test_kume_run_without_a_token_starts_the_simulator_and_ends_at_eof(sqlite_url, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "kume", "run"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=_env(sqlite_url),
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Telegram jetonu yapılandırılmamış" in done.stdout
+    assert "Hoş geldiniz, Ayşe!" in done.stdout
+    assert "Simülatör kapandı." in done.stdout
+
+
+# -- invitations -------------------------------------------------------------------------------
+
+
+def test_kume_invite_prints_a_link_that_registers(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KUME_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("KUME_TELEGRAM_USERNAME", "izka_kume_bot")
+    monkeypatch.delenv("KUME_CONFIG", raising=False)
+    result = CliRunner().invoke(
+        cli,
+        ["invite", "--org", "ebso", "--role", "sorumlu", "--days", "7"],
+        catch_exceptions=False,
+        standalone_mode=False,
+    )
+    first, *rest = result.output.splitlines()
+    prefix = "https://t.me/izka_kume_bot?start="
+    assert first.startswith(prefix)
+    assert "Ege Bölgesi Sanayi Odası (EBSO) · kuruluş sorumlusu" in rest[0]
+    assert "(7 gün)" in result.output and "tek kişi, bir kez" in result.output
+
+    engine = create_db_engine(sqlite_url)
+    try:
+        with Session(engine) as session:
+            registration = redeem_invite(
+                session,
+                token=first.removeprefix(prefix),
+                telegram_user_id=555,
+                display_name="Ayşe",
+                now=datetime.now(UTC),
+            )
+            assert registration.organisation.short == "EBSO"
+            assert registration.person.role == Role.REPORTER
+    finally:
+        engine.dispose()
+
+
+def test_kume_invite_refuses_in_turkish(sqlite_url, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KUME_DATABASE_URL", sqlite_url)
+    monkeypatch.setattr(sys, "argv", ["kume", "invite", "--org", "EBSO", "--role", "patron"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 1
+    assert "“patron” bir rol değil" in capsys.readouterr().err
+
+
+def test_the_simulated_date(engine):
+    from bot.simulator.session import DEFAULT_START, choose_start
+
+    inside = datetime(2016, 5, 1, tzinfo=UTC)
+    outside = datetime(2030, 1, 1, tzinfo=UTC)
+    chosen = datetime(2014, 7, 5, 10, tzinfo=UTC)
+    assert choose_start(engine, option=None, configured=None, today=inside) == (None, "today")
+    assert choose_start(engine, option=None, configured=None, today=outside) == (
+        DEFAULT_START,
+        "default",
+    )
+    assert choose_start(engine, option=None, configured=chosen) == (chosen, "config")
+    assert choose_start(engine, option=chosen, configured=outside) == (chosen, "option")
