@@ -54,10 +54,16 @@ def start_dialog(
             return unregistered()
         try:
             require(person, command)
-            dialog, prompt = starter(session, _context(context, person))
+            ctx = _context(context, person)
+            # A draft past its time is gone even if the periodic sweep has not run yet.
+            expired = service.expire_drafts(session, ctx.now, ctx.settings.draft_ttl, person)
+            dialog, prompt = starter(session, ctx)
         except DomainError as error:
             return refusal(error)
-        return show(Outcome(), prompt, dialog)
+        outcome = Outcome()
+        for draft in expired:
+            outcome.add(message("draft_expired", kind=draft.kind))
+        return show(outcome, prompt, dialog)
 
     return work
 

@@ -101,16 +101,21 @@ class ExpiredDraft:
     subject: str
 
 
-def expire_drafts(session: Session, now: datetime, ttl: timedelta) -> list[ExpiredDraft]:
-    """Drop dialogs untouched for `ttl` and say whom to tell."""
-    stale = session.exec(
+def expire_drafts(
+    session: Session, now: datetime, ttl: timedelta, person: Person | None = None
+) -> list[ExpiredDraft]:
+    """Drop dialogs untouched for `ttl` (everyone's, or one person's) and say whom to tell."""
+    query = (
         select(Dialog, Person)
         .join(Person, col(Person.id) == Dialog.person_id)
         .where(Dialog.updated_at < now - ttl)
-    ).all()
+    )
+    if person is not None:
+        query = query.where(Dialog.person_id == person.id)
+    stale = session.exec(query).all()
     expired = []
-    for dialog, person in stale:
-        expired.append(ExpiredDraft(person.telegram_user_id, dialog.kind, dialog.subject))
+    for dialog, owner in stale:
+        expired.append(ExpiredDraft(owner.telegram_user_id, dialog.kind, dialog.subject))
         session.delete(dialog)
     session.flush()
     return expired
