@@ -90,8 +90,9 @@ async def perform(sim: Simulation, command: Command, console: Console) -> bool:
         if command.value is None:
             console.note("date_shown", now=sim.clock.now())
         else:
-            sim.set_date(parse_when(command.value))
+            shown = await sim.set_date(parse_when(command.value))
             console.note("date_set", now=sim.clock.now())
+            console.shown(shown)
         console.line()
     elif isinstance(command, Help):
         console.line(say("help", personas=sim.personas))

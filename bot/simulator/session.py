@@ -261,8 +261,17 @@ class Simulation:
         await user.send_document(file.name, data, mime_type=mime)
         return file.name, len(data), waiting + await self._settle(user)
 
-    def set_date(self, instant: datetime) -> None:
+    async def set_date(self, instant: datetime) -> list[Shown]:
+        """Move the clock and let the scheduler look at once, as its next tick would:
+        prompts and reminders due at the new date arrive now."""
+        from telegram.ext import CallbackContext
+
+        from bot.app import tick
+
         self.clock.set(instant)
+        if self._app is not None:
+            await tick(CallbackContext(self._app))
+        return self.pending()
 
     # -- what arrived ------------------------------------------------------------------------
 

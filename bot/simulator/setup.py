@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -42,7 +42,9 @@ def prepare(
     return Prepared(
         engine=engine,
         clock=Clock(start),
-        settings=BotSettings.from_config(config),
+        # The simulated clock jumps: due work runs when the date is set (`:tarih`), not on a
+        # timer, so a transcript is the same every time.
+        settings=replace(BotSettings.from_config(config), tick_seconds=0),
         reason=reason,
         url=safe_url(config.database.url),
     )

@@ -251,3 +251,31 @@ def test_the_simulated_date(engine):
     )
     assert choose_start(engine, option=None, configured=chosen) == (chosen, "config")
     assert choose_start(engine, option=chosen, configured=outside) == (chosen, "option")
+
+
+def test_a_quarter_in_the_simulator_prompts_reminds_and_stops_when_all_is_answered(db_url):
+    """examples/hatirlatma.txt: the date moves, the prompt arrives, answers stop reminders.
+
+    Also a regression test: each confirmed dialog stores its own row, even where SQLite
+    reuses the id of a dialog deleted a moment earlier.
+    """
+    out = io.StringIO()
+    assert run_script(_config(db_url), ROOT / "examples" / "hatirlatma.txt", out=out) == 0
+    transcript = out.getvalue()
+    first, rest = transcript.split("· Simülasyon tarihi değişti: 9 Nisan 2014 10:00", 1)
+    assert "2014 1. Çeyrek sona erdi" in first and "[1] Şimdi yanıtla: E1.2.3" in first
+    reminder, rest = rest.split("› EBSO sorumlusu", 1)
+    assert "Hatırlatma · 2014 1. Çeyrek" in reminder
+    assert "E1.2.3" not in reminder and "• E3.1.1" in reminder and "• E3.1.5" in reminder
+    assert "Bu çeyrekteki tüm eylemleriniz yanıtlandı. Teşekkürler!" in rest
+    last = rest.split("· Simülasyon tarihi değişti: 15 Nisan 2014 10:00", 1)[1]
+    assert "Hatırlatma" not in last
+    rows, _person = _stored(db_url)
+    assert sorted((r.quarter, str(r.status), r.progress) for r in rows) == [
+        ("2014Q1", "completed", 100), ("2014Q1", "in_progress", 30),
+        ("2014Q1", "in_progress", 50), ("2014Q1", "not_started", 0)]
+    with Session(create_db_engine(db_url)) as session:
+        from tracker.models import Action
+
+        codes = {session.get(Action, r.action_id).code for r in rows}
+    assert codes == {"E1.2.3", "E3.1.1", "E3.1.2", "E3.1.5"}

@@ -432,7 +432,7 @@ def _save(session: Session, dialog: Dialog, ctx: Context, state: _State) -> Prom
         state.period,
         values,
         ctx.now,
-        source_key=f"dialog:{dialog.id}:{dialog.revision}",
+        source_key=service.source_key(dialog),
     )
     service.close(session, dialog)
     return _finished(

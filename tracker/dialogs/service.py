@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,7 +56,7 @@ def open_dialog(
             kind=kind,
             subject=subject,
             step=step,
-            data=data,
+            data={**data, "key": uuid.uuid4().hex},
             status=DialogStatus.ACTIVE,
             created_at=now,
             updated_at=now,
@@ -70,8 +71,10 @@ def open_dialog(
 
 def advance(session: Session, dialog: Dialog, step: str, data: dict, now: datetime) -> None:
     dialog.step = step
+    # The dialog keeps its own key whatever data an engine hands over (see source_key).
+    key = (dialog.data or {}).get("key") or data.get("key") or uuid.uuid4().hex
     # A new dict: SQLAlchemy's JSON column notices reassignment, not in-place changes.
-    dialog.data = dict(data)
+    dialog.data = {**data, "key": key}
     dialog.revision += 1
     dialog.updated_at = now
     session.add(dialog)
@@ -119,3 +122,9 @@ def expire_drafts(
         session.delete(dialog)
     session.flush()
     return expired
+
+
+def source_key(dialog: Dialog) -> str:
+    """The key of what this dialog stores at its current step: unique across dialogs, even
+    when the database reuses the id of a deleted one (SQLite does)."""
+    return f"dialog:{dialog.data.get('key') or dialog.id}:{dialog.revision}"

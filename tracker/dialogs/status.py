@@ -370,7 +370,7 @@ def _save(
         action=action,
         quarter=quarter,
         now=ctx.now,
-        source_key=f"dialog:{dialog.id}:{dialog.revision}",
+        source_key=service.source_key(dialog),
         answers=StatusAnswers(
             status=Status(answers["status"]),
             progress=int(answers["progress"]),
