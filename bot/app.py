@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -16,15 +17,18 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.context import Services, in_session, services
-from bot.handlers import commands, dialogs, help, invite, start
+from bot.handlers import commands, dialogs, help, invite, reminders, start
 from bot.handlers.errors import on_error
 from bot.render import message
+from bot.sender import OutboxSender
 from bot.settings import BotSettings
 from tracker import texts
 from tracker.clock import Clock
 from tracker.dialogs.service import expire_drafts
+from tracker.notifications.due import run_due
 
 logger = logging.getLogger(__name__)
 
@@ -40,20 +44,33 @@ def build_application(
     base_url: str | None = None,
     base_file_url: str | None = None,
     request_timeout: float = 10.0,
+    request: Callable[[], BaseRequest] | None = None,
 ) -> Application:
+    """`request` makes the HTTP layer (one for calls, one for getUpdates); tests pass
+    bot.local_api.InProcessRequest to run without sockets."""
     builder: ApplicationBuilder = Application.builder().token(token)
     if base_url:
         builder = builder.base_url(base_url)
         builder = builder.base_file_url(base_file_url or base_url.replace("/bot", "/file/bot"))
-    builder = builder.read_timeout(request_timeout).write_timeout(request_timeout)
+    if request is not None:
+        builder = builder.request(request()).get_updates_request(request())
+    else:
+        builder = builder.read_timeout(request_timeout).write_timeout(request_timeout)
     builder = builder.post_init(_post_init)
     app = builder.build()
-    app.bot_data["services"] = Services(engine=engine, clock=clock, settings=settings)
+    sender = OutboxSender(app.bot, engine, clock, settings.calendar)
+    app.bot_data["services"] = Services(
+        engine=engine, clock=clock, settings=settings, sender=sender
+    )
     register_handlers(app)
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             sweep_drafts, interval=DRAFT_SWEEP_EVERY, first=30, name="expire-drafts"
         )
+        if settings.tick_seconds:
+            app.job_queue.run_repeating(
+                tick, interval=settings.tick_seconds, first=5, name="due-work"
+            )
     return app
 
 
@@ -65,6 +82,9 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("durum", commands.durum, filters=private))
     app.add_handler(CommandHandler("gosterge", commands.gosterge, filters=private))
     app.add_handler(CommandHandler("davet", invite.invite, filters=private))
+    app.add_handler(CommandHandler("kilit", reminders.kilit, filters=private))
+    app.add_handler(CommandHandler("ertele", reminders.ertele, filters=private))
+    app.add_handler(CommandHandler("degil", reminders.degil, filters=private))
     app.add_handler(MessageHandler(filters.COMMAND & private, commands.unknown))
     app.add_handler(CallbackQueryHandler(dialogs.on_press))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, dialogs.on_text))
@@ -80,6 +100,16 @@ async def _post_init(app: Application) -> None:
         [BotCommand("yardim", texts.say("texts/commands.j2", "description", name="yardim"))],
         scope=BotCommandScopeAllPrivateChats(),
     )
+
+
+async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The scheduler's only job: decide what is due now, then let the sender drain."""
+    svc = services(context)
+    report = await in_session(
+        context, lambda session: run_due(session, svc.clock.now(), svc.settings.calendar))
+    if report.total():
+        logger.info("due work: %s", dict(report.enqueued))
+    await svc.sender.drain()
 
 
 async def sweep_drafts(context: ContextTypes.DEFAULT_TYPE) -> None:

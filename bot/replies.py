@@ -42,7 +42,10 @@ class Outcome:
 async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
     chat = update.effective_chat
     if update.callback_query is not None:
-        await update.callback_query.answer(outcome.notice, show_alert=outcome.alert)
+        # A query answered already (a duplicate update) or too old (pressed while the bot was
+        # down) cannot be answered; what the press did must still be shown.
+        with contextlib.suppress(BadRequest):
+            await update.callback_query.answer(outcome.notice, show_alert=outcome.alert)
         if outcome.replies:
             # The question is answered: its buttons go, so they cannot be pressed twice.
             with contextlib.suppress(BadRequest):

@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.render import message
@@ -16,7 +16,9 @@ logger = logging.getLogger(__name__)
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
-    if isinstance(error, NetworkError):
+    # BadRequest is a NetworkError in python-telegram-bot, but it is a refused request (a bug
+    # to log and apologise for), not an unreachable Telegram.
+    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
         logger.warning("Telegram unreachable: %s", error)
         return
     update_id = update.update_id if isinstance(update, Update) else None

@@ -6,6 +6,7 @@ wait for the bot's replies.
 
 from .errors import ApiError
 from .formatting import EntityParseError, parse_html
+from .inprocess import InProcessRequest
 from .models import StoredFile
 from .server import Fault, LocalBotApi
 from .simuser import BotEvent, SimUser
@@ -15,6 +16,7 @@ __all__ = [
     "BotEvent",
     "EntityParseError",
     "Fault",
+    "InProcessRequest",
     "LocalBotApi",
     "SimUser",
     "StoredFile",
