@@ -2,8 +2,14 @@
 
 About 30 messages a second overall, one a second per private chat (20 a minute per group).
 429 is retried after Telegram's retry_after; 5xx and timeouts with growing pauses; 403 means
-the person blocked the bot: the contact becomes inactive and the agency is told. A row is
+the person blocked the bot: the contact becomes inactive and the agency is told; 400 fails the
+row for good; 401/404 (a revoked token) stop the drain and leave the row pending. A row is
 claimed right before its own send, so a sender killed while pacing leaves nothing half-done.
+
+Duplicates: a call that timed out may still have reached Telegram. It is retried all the
+same, so the person may see that one message twice (a lost prompt is worse than a repeated
+one). A row a dead sender left in `sending` is not retried: after `abandoned_after` it
+becomes `unknown` (see tracker.notifications.outbox.recover_abandoned).
 """
 
 from __future__ import annotations
@@ -19,7 +25,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot import callbacks
 from tracker import texts
@@ -92,7 +104,9 @@ class OutboxSender:
                     Notification.not_before <= now)
                 .order_by(col(Notification.not_before), col(Notification.id))
                 .limit(self.limits.batch))])
-        for notification_id, chat_id in candidates:
+        waiting = list(candidates)
+        while waiting:
+            notification_id, chat_id = waiting.pop(await self._next_ready(waiting))
             await self._pace(chat_id)
             claimed = await self._db(
                 lambda s, i=notification_id: _claim_one(s, i, self.clock.now())
@@ -101,20 +115,44 @@ class OutboxSender:
                 continue  # another sender took it
             outcome = await self._send(claimed)
             report.by_status[outcome] = report.by_status.get(outcome, 0) + 1
+            if outcome == "halted":
+                break
         report.sent = report.by_status.get("sent", 0)
         report.skipped = report.by_status.get("skipped", 0)
         report.failed = report.by_status.get("failed", 0)
         report.blocked = report.by_status.get("blocked", 0)
-        report.deferred = report.by_status.get("pending", 0)
+        report.deferred = report.by_status.get("pending", 0) + report.by_status.get("halted", 0)
         return report
 
-    async def _pace(self, chat_id: int) -> None:
+    def _ready_at(self, chat_id: int) -> float:
+        """When this chat may get its next message (time.monotonic)."""
         interval = self.limits.group_interval if chat_id < 0 else self.limits.private_interval
         last = self._last_in_chat.get(chat_id)
-        if last is not None:
-            wait = interval - (time.monotonic() - last)
-            if wait > 0:
-                await asyncio.sleep(wait)
+        return 0.0 if last is None else last + interval
+
+    async def _next_ready(self, waiting: list[tuple[int, int]]) -> int:
+        """The index of the first waiting row whose chat may get a message now, sleeping until
+        one may. A chat's rows keep their order, and a chat that must wait does not hold up
+        the others (five notices for the agency do not delay everyone's prompt by 4 s)."""
+        while True:
+            now = time.monotonic()
+            seen: set[int] = set()
+            earliest = None
+            for index, (_, chat_id) in enumerate(waiting):
+                if chat_id in seen:
+                    continue
+                seen.add(chat_id)
+                ready = self._ready_at(chat_id)
+                if ready <= now:
+                    return index
+                earliest = ready if earliest is None else min(earliest, ready)
+            assert earliest is not None
+            await asyncio.sleep(earliest - now)
+
+    async def _pace(self, chat_id: int) -> None:
+        wait = self._ready_at(chat_id) - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
         await self._overall.acquire()
         self._last_in_chat[chat_id] = time.monotonic()
 
@@ -144,7 +182,15 @@ class OutboxSender:
                                    attempts=attempt + 1)
                 logger.warning("notification %s failed for good: %s", row.id, exc)
                 return "failed"
-            except NetworkError as exc:  # 5xx and timeouts
+            except InvalidToken as exc:
+                # 401/404: the token was revoked or is wrong. Nothing can go out, so the row is
+                # released (not left in `sending`, which would make it `unknown`) and the
+                # drain stops; the next one tries again.
+                await self._finish(row, NotificationStatus.PENDING, error=str(exc),
+                                   retry_at=row.not_before)
+                logger.error("Telegram refused the bot's token (%s); sending stopped", exc)
+                return "halted"
+            except TelegramError as exc:  # NetworkError (5xx, timeouts) and odd answers
                 error = f"{type(exc).__name__}: {exc}"
                 await asyncio.sleep(self.limits.backoff[min(attempt, len(self.limits.backoff)
                                                             - 1)])

@@ -37,6 +37,9 @@ from tracker.quarters import Quarter
 REPORTING_ROLES = (Role.REPORTER, Role.AGENCY, Role.SECRETARY)
 AGENCY_ROLES = (Role.AGENCY, Role.ADMIN)
 T = "messages/notify.j2"
+# Every action the message lists gets its button; Telegram allows 100 buttons on a message
+# and the figures, snooze and "not ours" rows need three.
+MAX_ACTION_BUTTONS = 97
 
 
 @dataclass
@@ -123,7 +126,7 @@ def _buttons_for(duty: OrgDuties, reminder: bool, quarter: Quarter) -> list[list
     b = "texts/buttons.j2"
     actions = duty.open_actions if reminder else duty.actions
     rows = [[(texts.say(b, "answer_action", code=a.code), f"/durum {a.code}")]
-            for a in actions[:8]]
+            for a in actions[:MAX_ACTION_BUTTONS]]
     if duty.indicators and not duty.figures_entered:
         rows.append([(texts.say(b, "enter_figures"), "/gosterge")])
     if reminder:
