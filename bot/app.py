@@ -22,6 +22,7 @@ from telegram.request import BaseRequest
 from bot.context import Services, in_session, services
 from bot.handlers import commands, dialogs, help, invite, reminders, start
 from bot.handlers.errors import on_error
+from bot.handlers.report import rapor
 from bot.render import message
 from bot.sender import OutboxSender
 from bot.settings import BotSettings
@@ -83,6 +84,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("gosterge", commands.gosterge, filters=private))
     app.add_handler(CommandHandler("davet", invite.invite, filters=private))
     app.add_handler(CommandHandler("kilit", reminders.kilit, filters=private))
+    app.add_handler(CommandHandler("rapor", rapor, filters=private))
     app.add_handler(CommandHandler("ertele", reminders.ertele, filters=private))
     app.add_handler(CommandHandler("degil", reminders.degil, filters=private))
     app.add_handler(MessageHandler(filters.COMMAND & private, commands.unknown))

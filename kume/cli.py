@@ -345,6 +345,7 @@ def simulate(app: App, script: Path | None, persona: str | None, date: Any) -> N
 
 # Commands kept in their own modules register themselves on `cli` when imported.
 import kume.cli_outbox  # noqa: E402, F401
+import kume.cli_report  # noqa: E402, F401
 
 
 def main() -> None:

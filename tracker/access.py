@@ -12,6 +12,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "gosterge": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER}),
     "davet": frozenset({Role.ADMIN}),
     "kilit": frozenset({Role.ADMIN, Role.AGENCY}),
+    "rapor": frozenset({Role.ADMIN, Role.AGENCY}),
     # Behind the buttons of reminders; typed they work too.
     "ertele": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
     "degil": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
@@ -20,7 +21,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
 }
 
 # The order commands are listed in menus and help.
-COMMAND_ORDER = ("durum", "gosterge", "kilit", "davet", "iptal", "yardim")
+COMMAND_ORDER = ("durum", "gosterge", "rapor", "kilit", "davet", "iptal", "yardim")
 
 
 def commands_for(person: Person | None, organisation_kind: OrgKind | None = None) -> list[str]:

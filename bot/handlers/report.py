@@ -1,0 +1,121 @@
+"""/rapor [süzgeçler]: the agency's report in the chat: a summary, the workbook, the charts."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+
+from sqlmodel import Session
+from telegram import InputFile, LinkPreviewOptions, Update
+from telegram.constants import ChatAction, MessageLimit, ParseMode
+from telegram.ext import ContextTypes
+
+from bot.context import in_session, services
+from bot.handlers.common import refusal, registered, sender, unregistered
+from bot.replies import Outcome, deliver
+from tracker import reports, texts
+from tracker.access import require
+from tracker.errors import DomainError
+
+CAPTIONS = "messages/report.j2"
+UPLOAD_TIMEOUT = 60.0  # seconds to send a file; the configured timeout is for short calls
+# Drawing is CPU-bound (2 cores): two reports asked at once are drawn one after the other.
+_drawing = threading.Lock()
+
+
+@dataclass
+class Rendered:
+    summary: str
+    workbook: bytes
+    file_name: str
+    caption: str
+    charts: list[tuple[bytes, str, str]]  # png, file name, caption
+
+
+def _render(report: reports.Report) -> Rendered:
+    with _drawing:
+        summary = reports.summary_text(report)
+        workbook = reports.workbook_bytes(report)
+        drawn = reports.charts(report)
+    scope, stem = report.title, report.stem
+    return Rendered(
+        summary=summary,
+        workbook=workbook,
+        file_name=f"kume-rapor-{stem}.xlsx",
+        caption=texts.say(CAPTIONS, "workbook_caption", scope=scope, charts=len(drawn)),
+        charts=[
+            (chart.png, f"kume-{chart.name}-{stem}.png",
+             texts.say(CAPTIONS, "chart_caption", title=chart.title, scope=scope))
+            for chart in drawn
+        ],
+    )
+
+
+async def rapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    who = sender(update)
+    chat = update.effective_chat
+    if who is None or chat is None:
+        return
+    svc = services(context)
+    words = list(context.args or [])
+    now = svc.clock.now()
+    settings = svc.settings.calendar
+
+    def check(session: Session) -> Outcome | reports.ReportFilters:
+        person = registered(session, who)
+        if person is None:
+            return unregistered()
+        try:
+            require(person, "rapor")
+        except DomainError as error:
+            return refusal(error)
+        try:
+            return reports.parse_filters(words, session=session, now=now, settings=settings)
+        except DomainError as error:
+            if error.code == "report_usage":
+                return Outcome().add(texts.say(CAPTIONS, "usage", error=str(error)))
+            return refusal(error)
+
+    checked = await in_session(context, check)
+    if isinstance(checked, Outcome):
+        await deliver(update, context, checked)
+        return
+    await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
+    filters = checked
+    report = await in_session(
+        context, lambda session: reports.build_report(session, filters, now=now, settings=settings)
+    )
+    rendered = await asyncio.to_thread(_render, report)
+    for part in split_message(rendered.summary):
+        await context.bot.send_message(
+            chat.id, part, parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True))
+    await context.bot.send_document(
+        chat.id, InputFile(rendered.workbook, filename=rendered.file_name),
+        caption=rendered.caption, parse_mode=ParseMode.HTML, write_timeout=UPLOAD_TIMEOUT)
+    for png, name, caption in rendered.charts:
+        await context.bot.send_photo(
+            chat.id, InputFile(png, filename=name), caption=caption, parse_mode=ParseMode.HTML,
+            write_timeout=UPLOAD_TIMEOUT)
+
+
+def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """A summary too long for one message in several, cut between lines (no tag of the
+    summary spans lines)."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current.strip():
+            parts.append(current)
+        current = line[:limit]
+    if current.strip():
+        parts.append(current)
+    return parts
+
+
+__all__ = ["rapor"]

@@ -1,0 +1,84 @@
+"""The agency's report: a summary for the chat, an Excel workbook and charts.
+
+    filters = parse_filters(words, session=session, now=now, settings=settings)
+    report = build_report(session, filters, now=now, settings=settings)   # fixed query count
+    summary_text(report); workbook_bytes(report); charts(report); write_report(report, out_dir)
+
+No Telegram here: bot/handlers/report.py sends these, `kume report` writes them to a folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tracker.reports.build import (
+    ActionInfo,
+    ActionStatus,
+    ClusterInfo,
+    DelayFlag,
+    IndicatorRow,
+    Participation,
+    PlanInfo,
+    PriorityInfo,
+    QuarterTurnout,
+    RedFlags,
+    Report,
+    StaleFlag,
+    StatusRow,
+    TrendSeries,
+    build_report,
+    combine,
+)
+from tracker.reports.filters import TOPICS, ReportFilters, parse_filters
+from tracker.reports.plots import Chart, charts
+from tracker.reports.summary import SummaryView, plain_text, summary_text, summary_view
+from tracker.reports.workbook import tables, workbook_bytes
+
+SUMMARY_FILE = "ozet.txt"
+WORKBOOK_FILE = "rapor.xlsx"
+
+
+def write_report(report: Report, out_dir: Path) -> list[Path]:
+    """ozet.txt (the summary as plain text), rapor.xlsx and one PNG per chart, in `out_dir`."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / SUMMARY_FILE, out_dir / WORKBOOK_FILE]
+    paths[0].write_text(plain_text(summary_text(report)), encoding="utf-8")
+    paths[1].write_bytes(workbook_bytes(report))
+    for chart in charts(report):
+        path = out_dir / f"{chart.name}.png"
+        path.write_bytes(chart.png)
+        paths.append(path)
+    return paths
+
+
+__all__ = [
+    "TOPICS",
+    "ActionInfo",
+    "ActionStatus",
+    "Chart",
+    "ClusterInfo",
+    "DelayFlag",
+    "IndicatorRow",
+    "Participation",
+    "PlanInfo",
+    "PriorityInfo",
+    "QuarterTurnout",
+    "RedFlags",
+    "Report",
+    "ReportFilters",
+    "StaleFlag",
+    "StatusRow",
+    "SummaryView",
+    "TrendSeries",
+    "build_report",
+    "charts",
+    "combine",
+    "parse_filters",
+    "plain_text",
+    "summary_text",
+    "summary_view",
+    "tables",
+    "workbook_bytes",
+    "write_report",
+]

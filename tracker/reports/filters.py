@@ -1,0 +1,254 @@
+"""What a report covers: /rapor's words read into a period, a part of the plan and a topic.
+
+    /rapor                      the last reporting quarter, the whole plan
+    /rapor 2014Q2 | 2014-Ç2     one quarter          /rapor 2014      a year (its ended quarters)
+    /rapor Ö2 | H1.2 | E1.2.4   a priority, goal or action of the plan
+    /rapor gosterge | katilim   a topic              /rapor kume organik-gida   one cluster
+
+Words come in any order. Anything not understood raises DomainError("report_usage") whose
+text names the word and shows the usage.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlmodel import Session, col, select
+
+from tracker import texts
+from tracker.calendar import CalendarSettings, reporting_quarter
+from tracker.errors import DomainError
+from tracker.models import Action, Cluster, Goal, Plan, Priority
+from tracker.quarters import Quarter, QuarterError
+from tracker.text import fold
+
+Topic = Literal["genel", "gosterge", "katilim", "kume"]
+TOPICS: tuple[str, ...] = ("genel", "gosterge", "katilim", "kume")
+WORDS = "texts/report.j2"
+
+# Folded words -> topic ("gösterge", "Katılım", "küme" fold to these).
+_TOPIC_WORDS = {
+    "genel": "genel",
+    "gosterge": "gosterge",
+    "gostergeler": "gosterge",
+    "katilim": "katilim",
+    "kume": "kume",
+}
+_SCOPE = re.compile(r"(o\d+|h\d+\.\d+|e\d+\.\d+\.\d+)")
+_YEAR = re.compile(r"\d{4}")
+# A word that is surely meant as a quarter (so its parse error is the one to show).
+_QUARTERISH = re.compile(
+    r"(\d{4}\s?[-/.]?\s?[qç]\s?\d+|[qç]\s?\d+\s?[-/.]?\s?\d{4}|\d{4}[-/.]\d+)"
+)
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """A quarter or a year; a plan item code (Ö2, H1.2, E1.2.4); a topic; a cluster."""
+
+    period: Quarter | int | None = None
+    scope: str | None = None
+    topic: Topic = "genel"
+    cluster: str | None = None
+
+
+def usage_error(reason: str, /, **params: object) -> DomainError:
+    """report_usage with the reason (a macro of texts/report.j2) in Turkish."""
+    return DomainError("report_usage", reason=texts.say(WORDS, reason, **params))
+
+
+def default_quarter(now: datetime, settings: CalendarSettings) -> Quarter:
+    """The quarter being reported now, else the last ended one."""
+    return reporting_quarter(now, settings) or Quarter.of(now).previous()
+
+
+def plan_span(plan: Plan) -> tuple[Quarter, Quarter]:
+    return Quarter.parse(plan.start), Quarter.parse(plan.end)
+
+
+def choose_plan(plans: list[Plan], period: Quarter | int) -> Plan | None:
+    """The (newest) plan running in `period`."""
+    def covers(plan: Plan) -> bool:
+        start, end = plan_span(plan)
+        if isinstance(period, Quarter):
+            return start <= period <= end
+        return start.year <= period <= end.year
+
+    running = [p for p in plans if covers(p)]
+    return max(running, key=lambda p: (plan_span(p)[0], p.id or 0)) if running else None
+
+
+def resolve_period(
+    plans: list[Plan], period: Quarter | int | None, now: datetime, settings: CalendarSettings
+) -> tuple[Plan, list[Quarter]]:
+    """The plan and the quarters a period stands for (checked: not in the future, in a plan).
+
+    No period: the default quarter, moved into the nearest plan when it falls outside.
+    A year: its quarters that lie in the plan and have ended (the current one if none has).
+    """
+    if not plans:
+        raise DomainError("no_plan")
+    current = Quarter.of(now)
+    if period is None:
+        quarter = default_quarter(now, settings)
+        plan = choose_plan(plans, quarter)
+        if plan is None:
+            plan = max(plans, key=lambda p: (plan_span(p)[1], p.id or 0))
+            start, end = plan_span(plan)
+            quarter = min(max(quarter, start), end)
+        return plan, [quarter]
+    if isinstance(period, Quarter):
+        if period > current:
+            raise usage_error("reason_future", period=period.label)
+        plan = choose_plan(plans, period)
+        if plan is None:
+            raise _outside(plans, period.label)
+        return plan, [period]
+    if period > current.year:
+        raise usage_error("reason_future", period=texts.say(WORDS, "year", year=period))
+    plan = choose_plan(plans, period)
+    if plan is None:
+        raise _outside(plans, texts.say(WORDS, "year", year=period))
+    start, end = plan_span(plan)
+    quarters = [q for q in Quarter.range(Quarter(period, 1), Quarter(period, 4))
+                if start <= q <= end and q <= current]
+    ended = [q for q in quarters if q < current]
+    return plan, ended or quarters
+
+
+def _outside(plans: list[Plan], shown: str) -> DomainError:
+    spans = [plan_span(p) for p in plans]
+    return usage_error(
+        "reason_outside_plan",
+        period=shown,
+        spans=[f"{a.label} – {b.label}" for a, b in sorted(spans)],
+    )
+
+
+def parse_filters(
+    words: list[str], *, session: Session, now: datetime, settings: CalendarSettings
+) -> ReportFilters:
+    """Read /rapor's words; DomainError("report_usage", reason=...) for any wrong word."""
+    plans = list(session.exec(select(Plan).order_by(col(Plan.id))).all())
+    if not plans:
+        raise DomainError("no_plan")
+    tokens = [w for word in words for w in word.split()]
+    period: Quarter | int | None = None
+    topic: str | None = None
+    scope_words: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(tokens):
+        taken, quarter = _quarter_at(tokens, i)
+        if quarter is not None:
+            if period is not None:
+                raise usage_error("reason_twice", kind="period")
+            period = quarter
+            i += taken
+            continue
+        word = tokens[i]
+        key = fold(word)
+        i += 1
+        if key in _TOPIC_WORDS:
+            if topic is not None and topic != _TOPIC_WORDS[key]:
+                raise usage_error("reason_twice", kind="topic")
+            topic = _TOPIC_WORDS[key]
+        elif _YEAR.fullmatch(key):
+            if period is not None:
+                raise usage_error("reason_twice", kind="period")
+            period = int(key)
+        elif _SCOPE.fullmatch(key):
+            scope_words.append(word)
+        elif _QUARTERISH.fullmatch(key.replace("c", "ç")):
+            try:
+                Quarter.parse(word)
+            except QuarterError as error:
+                raise DomainError("report_usage", reason=str(error)) from None
+        else:
+            rest.append(word)
+    if len(scope_words) > 1:
+        raise usage_error("reason_twice", kind="scope")
+
+    plan, _ = resolve_period(plans, period, now, settings)
+    if period is None:
+        period = resolve_period(plans, None, now, settings)[1][0]
+    scope = find_scope(session, plan, scope_words[0]) if scope_words else None
+
+    cluster: str | None = None
+    if rest:
+        found = find_cluster(session, " ".join(rest), strict=topic in ("kume", "gosterge"))
+        if found is None:
+            raise usage_error("reason_unknown_word", words=rest)
+        cluster = found.code
+        if topic is None:
+            topic = "kume"
+    topic = topic or "genel"
+    if topic == "kume" and cluster is None:
+        raise usage_error("reason_no_cluster", clusters=_cluster_codes(session))
+    if cluster is not None and topic not in ("kume", "gosterge"):
+        raise usage_error("reason_cluster_topic", topic=topic)
+    if scope is not None and topic == "gosterge":
+        raise usage_error("reason_scope_topic")
+    return ReportFilters(period=period, scope=scope, topic=topic, cluster=cluster)  # type: ignore[arg-type]
+
+
+def _quarter_at(tokens: list[str], i: int) -> tuple[int, Quarter | None]:
+    """A quarter written in one to three words from tokens[i] ("2. çeyrek 2014")."""
+    for size in (3, 2, 1):
+        if i + size > len(tokens):
+            continue
+        text = " ".join(tokens[i : i + size])
+        if size == 1 and _YEAR.fullmatch(text):
+            return 0, None
+        try:
+            return size, Quarter.parse(text)
+        except QuarterError:
+            continue
+    return 0, None
+
+
+def find_scope(session: Session, plan: Plan, word: str) -> str:
+    """The plan's code for a priority, goal or action code typed in any case ("e1.2.4")."""
+    key = fold(word)
+    for model in (Priority, Goal, Action):
+        codes = session.exec(select(model.code).where(model.plan_id == plan.id)).all()
+        for code in codes:
+            if fold(code) == key:
+                return code
+    raise usage_error("reason_unknown_scope", code=word, plan=plan.code)
+
+
+def _cluster_codes(session: Session) -> list[str]:
+    return list(session.exec(select(Cluster.code).order_by(col(Cluster.position))).all())
+
+
+def match_clusters(clusters: list[Cluster], text: str) -> list[Cluster]:
+    """Clusters whose code or name is `text`, else whose name holds all of its words."""
+    key = fold(text)
+    exact = [c for c in clusters if key in (fold(c.code), fold(c.name))]
+    if exact:
+        return exact
+    words = key.replace("-", " ").split()
+    if not words:
+        return []
+    return [
+        c for c in clusters
+        if all(w in fold(c.name).replace("-", " ").split() or w in fold(c.code).split("-")
+               for w in words)
+    ]
+
+
+def find_cluster(session: Session, text: str, *, strict: bool) -> Cluster | None:
+    """The one cluster `text` names; with `strict` an unknown or ambiguous one is an error."""
+    clusters = list(session.exec(select(Cluster).order_by(col(Cluster.position))).all())
+    found = match_clusters(clusters, text)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise usage_error("reason_ambiguous_cluster", text=text, matches=[c.code for c in found])
+    if strict:
+        raise usage_error("reason_unknown_cluster", text=text, clusters=[c.code for c in clusters])
+    return None

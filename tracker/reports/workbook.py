@@ -1,0 +1,373 @@
+"""The report as an Excel workbook: Özet, Eylemler, Güncellemeler, Göstergeler, Katılım.
+
+The tables are pandas DataFrames (`tables()`, built once per workbook, object columns so that
+numbers stay numbers and times stay times); openpyxl writes them in write-only mode. Every sheet
+has a bold, frozen header row with an auto filter and column widths fitted to the text (capped;
+longer text wraps). Times are date cells in naive Istanbul local time, progress, figures and
+counts are number cells. The same report gives the same bytes (fixed zip and document times).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from copy import copy
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from tracker import texts
+from tracker.planfile.export import _FIXED_TIME, _normalise_zip, compact_quarters
+from tracker.quarters import ISTANBUL, Quarter
+from tracker.reports.build import COUNTED, INACTIVE, Report
+from tracker.reports.filters import WORDS
+
+SHEETS: tuple[str, ...] = ("ozet", "eylemler", "guncellemeler", "gostergeler", "katilim")
+_WIDTH_CAP = 60
+_DATETIME_FORMAT = "dd.mm.yyyy hh:mm"
+_DECIMAL_FORMAT = "0.0"
+
+ACTION_KEYS = ("action_code", "action_title", "priority_code", "goal", "responsible", "schedule",
+               "schedule_is_default", "state", "progress", "respondents", "narrative",
+               "updated_at")
+HISTORY_KEYS = ("quarter", "action_code", "action_title", "organisation", "state", "progress",
+                "narrative", "blockers", "evidence_link", "evidence_file_name", "person",
+                "version", "current", "created_at")
+FIGURE_KEYS = ("quarter", "indicator_code", "indicator_title", "unit", "cluster_code", "subject",
+               "organisation", "value", "previous_period", "previous_value", "change",
+               "change_percent", "implausible", "version", "created_at")
+TURNOUT_KEYS = ("quarter", "organisation", "organisation_name", "contacts", "contact_names",
+                "actions_asked", "actions_answered", "figures_asked", "figures_answered",
+                "turnout", "prompts_sent", "reminders_sent", "first_answer", "last_answer")
+FLAG_KEYS = ("flag", "item", "who", "detail")
+PRIORITY_KEYS = ("priority_code", "priority_title", "actions", *COUNTED, "average_progress")
+# Every `column` key of templates/texts/report.j2 the workbook uses (states use `state`).
+COLUMN_KEYS: tuple[str, ...] = tuple(dict.fromkeys(
+    k for keys in (PRIORITY_KEYS, ACTION_KEYS, HISTORY_KEYS, FIGURE_KEYS, TURNOUT_KEYS, FLAG_KEYS)
+    for k in keys if k not in COUNTED))
+# Columns with one decimal place; the others keep the number as it is.
+_DECIMAL_COLUMNS = {"average_progress", "change_percent"}
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(ISTANBUL).replace(tzinfo=None)
+
+
+def _frame(rows: list[dict[str, Any]], keys: Iterable[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=list(keys), dtype=object)
+
+
+class _Words:
+    def __init__(self) -> None:
+        self.yes = texts.say(WORDS, "yes_no", value=True)
+        self.no = texts.say(WORDS, "yes_no", value=False)
+        self.states = {k: texts.say(WORDS, "state", key=k) for k in (*COUNTED, INACTIVE)}
+
+    def yes_no(self, value: bool) -> str:
+        return self.yes if value else self.no
+
+
+def tables(report: Report) -> dict[str, pd.DataFrame]:
+    """The data sheets as DataFrames (keys of templates/texts/report.j2 `column` as columns)."""
+    words = _Words()
+    actions = [
+        {
+            "action_code": s.action.code,
+            "action_title": s.action.title,
+            "priority_code": s.action.priority_code,
+            "goal": s.action.goal_code,
+            "responsible": "; ".join(s.action.responsible),
+            "schedule": compact_quarters([str(q) for q in s.action.quarters]),
+            "schedule_is_default": words.yes_no(s.action.schedule_is_default),
+            "state": words.states[s.state],
+            "progress": s.progress if s.progress is None or s.progress % 1 else int(s.progress),
+            "respondents": "; ".join(s.respondents),
+            "narrative": "\n".join(
+                f"{r.organisation_short}: {r.narrative}" if len(s.latest) > 1 else r.narrative
+                for r in s.latest if r.narrative),
+            "updated_at": _local(s.updated_at),
+        }
+        for s in report.statuses
+    ]
+    history = [
+        {
+            "quarter": str(r.quarter),
+            "action_code": r.action_code,
+            "action_title": r.action_title,
+            "organisation": r.organisation_short,
+            "state": words.states.get(r.status, r.status),
+            "progress": r.progress,
+            "narrative": r.narrative,
+            "blockers": r.blockers,
+            "evidence_link": r.evidence_link,
+            "evidence_file_name": r.evidence_file_name,
+            "person": r.person_name,
+            "version": r.version,
+            "current": words.yes_no(r.current),
+            "created_at": _local(r.created_at),
+        }
+        for r in report.history
+    ]
+    figures = [
+        {
+            "quarter": str(r.period),
+            "indicator_code": r.indicator_code,
+            "indicator_title": r.indicator_title,
+            "unit": r.unit,
+            "cluster_code": r.cluster_code,
+            "subject": r.subject,
+            "organisation": r.organisation_short,
+            "value": _number(r.value),
+            "previous_period": str(r.previous_period) if r.previous_period else None,
+            "previous_value": _number(r.previous_value),
+            "change": _number(r.change),
+            "change_percent": None if r.change_percent is None else round(r.change_percent, 1),
+            "implausible": words.yes_no(bool(r.implausible)),
+            "version": r.version,
+            "created_at": _local(r.created_at),
+        }
+        for r in report.indicators
+    ]
+    turnout = [
+        {
+            "quarter": str(p.quarter),
+            "organisation": p.organisation_short,
+            "organisation_name": p.organisation_name,
+            "contacts": len(p.contacts),
+            "contact_names": "; ".join(p.contacts),
+            "actions_asked": len(p.actions_asked),
+            "actions_answered": len(p.actions_answered),
+            "figures_asked": words.yes_no(p.figures_asked),
+            "figures_answered": words.yes_no(p.figures_answered) if p.figures_asked else None,
+            "turnout": texts.say(WORDS, "turnout", key=p.state),
+            "prompts_sent": p.prompts_sent,
+            "reminders_sent": p.reminders_sent,
+            "first_answer": _local(p.first_answer),
+            "last_answer": _local(p.last_answer),
+        }
+        for p in report.participation
+    ]
+    return {
+        "eylemler": _frame(actions, ACTION_KEYS),
+        "guncellemeler": _frame(history, HISTORY_KEYS),
+        "gostergeler": _frame(figures, FIGURE_KEYS),
+        "katilim": _frame(turnout, TURNOUT_KEYS),
+    }
+
+
+def _summary_blocks(report: Report) -> tuple[pd.DataFrame, list[tuple[str, Any]], pd.DataFrame]:
+    """Özet: status counts per priority, facts about the report, the red flags."""
+    counted = [s for s in report.statuses if s.state != INACTIVE]
+    keys = PRIORITY_KEYS
+    rows = []
+    groups = [(p.code, p.title, [s for s in counted if s.action.priority_code == p.code])
+              for p in report.priorities]
+    groups.append((texts.say(WORDS, "total"), "", counted))
+    for code, title, mine in groups:
+        progress = [s.progress for s in mine if s.progress is not None]
+        row: dict[str, Any] = {"priority_code": code, "priority_title": title,
+                               "actions": len(mine)}
+        for state in COUNTED:
+            row[state] = sum(1 for s in mine if s.state == state)
+        row["average_progress"] = round(sum(progress) / len(progress), 1) if progress else None
+        rows.append(row)
+    priorities = _frame(rows, keys)
+
+    info = lambda key: texts.say(WORDS, "info", key=key)  # noqa: E731
+    asked = [p for p in report.participation if p.quarter == report.period_end]
+    facts: list[tuple[str, Any]] = [
+        (info("plan"), f"{report.plan.code} · {report.plan.title}"),
+        (info("period"), report.title),
+        (info("scope"), f"{report.filters.scope} · {report.scope_title}"
+         if report.filters.scope else texts.say(WORDS, "everything")),
+        (info("topic"), texts.say(WORDS, "topic_label", key=report.topic)),
+    ]
+    if report.cluster:
+        facts.append((info("cluster"), report.cluster.name))
+    facts += [
+        (info("created"), _local(report.now)),
+        (info("actions"), len(counted)),
+        (info("asked"), len(asked)),
+        (info("complete"), sum(1 for p in asked if p.complete)),
+        (info("partial"), sum(1 for p in asked if p.state == "partial")),
+        (info("figures"), len(report.indicators)),
+        (info("flags"), report.flags.count),
+    ]
+
+    flag_rows = []
+    flags = report.flags
+    for f in flags.delayed:
+        flag_rows.append({"flag": texts.say(WORDS, "flag", kind="delayed"), "item": f.action_code,
+                          "who": "; ".join(f.organisations),
+                          "detail": texts.say(WORDS, "detail_delayed",
+                                              organisations=f.organisations)})
+    for code in flags.unassigned:
+        flag_rows.append({"flag": texts.say(WORDS, "flag", kind="unassigned"), "item": code,
+                          "who": None, "detail": texts.say(WORDS, "detail_unassigned")})
+    for f in flags.stale:
+        flag_rows.append({"flag": texts.say(WORDS, "flag", kind="stale"), "item": f.action_code,
+                          "who": f.organisation_short,
+                          "detail": texts.say(WORDS, "detail_stale", progress=f.progress,
+                                              first=f.quarters[0], second=f.quarters[1])})
+    for r in flags.implausible:
+        flag_rows.append({"flag": texts.say(WORDS, "flag", kind="implausible"),
+                          "item": r.indicator_code, "who": r.subject,
+                          "detail": texts.say(WORDS, "detail_implausible",
+                                              previous=r.previous_value, value=r.value,
+                                              previous_period=r.previous_period, unit=r.unit)})
+    return priorities, facts, _frame(flag_rows, FLAG_KEYS)
+
+
+# ------------------------------------------------------------------------------- writing
+
+
+def _cell_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if isinstance(value, Decimal):
+        return _number(value)
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, Quarter):
+        return str(value)
+    return value
+
+
+class _SheetWriter:
+    """A write-only sheet: widths first, then the rows (bold header, formatted times).
+
+    Styled cells copy the style of one prototype cell per kind: setting fonts and formats cell
+    by cell costs more than writing the cell.
+    """
+
+    def __init__(self, workbook: Any, title: str) -> None:
+        self.sheet = workbook.create_sheet(title)
+        self.rows: list[tuple[list[Any], str]] = []  # (cells, kind: header, data or key)
+        self.decimals: set[int] = set()  # columns of data rows with one decimal place
+
+    def add(self, cells: list[Any], kind: str = "data") -> None:
+        self.rows.append(([_cell_value(v) for v in cells], kind))
+
+    def write(self, filter_rows: int, columns: int) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Font
+        from openpyxl.utils import get_column_letter
+
+        sheet = self.sheet
+        widths = [0] * columns
+        for cells, _kind in self.rows:
+            for i, value in enumerate(cells[:columns]):
+                if value is None:
+                    continue
+                if isinstance(value, datetime):
+                    size = 16
+                elif isinstance(value, str):
+                    size = max(map(len, value.splitlines()), default=0)
+                else:
+                    size = len(str(value))
+                if size > widths[i]:
+                    widths[i] = size
+        wrap = set()
+        for i, width in enumerate(widths):
+            sheet.column_dimensions[get_column_letter(i + 1)].width = max(
+                min(width + 2, _WIDTH_CAP), 6)
+            if width + 2 > _WIDTH_CAP:
+                wrap.add(i)
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{filter_rows + 1}"
+
+        def prototype(**style: Any) -> Any:
+            cell = WriteOnlyCell(sheet)
+            for name, value in style.items():
+                setattr(cell, name, value)
+            return cell._style
+
+        styles = {
+            "bold": prototype(font=Font(bold=True)),
+            "time": prototype(number_format=_DATETIME_FORMAT),
+            "decimal": prototype(number_format=_DECIMAL_FORMAT),
+            "wrap": prototype(alignment=Alignment(wrap_text=True, vertical="top")),
+        }
+
+        def styled(value: Any, kind: str) -> Any:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell._style = copy(styles[kind])
+            return cell
+
+        for cells, kind in self.rows:
+            if kind == "header":
+                sheet.append([styled(v, "bold") for v in cells])
+                continue
+            out: list[Any] = []
+            for i, value in enumerate(cells):
+                if kind == "key" and i == 0:
+                    out.append(styled(value, "bold"))
+                elif isinstance(value, datetime):
+                    out.append(styled(value, "time"))
+                elif isinstance(value, float) and i in self.decimals and kind == "data":
+                    out.append(styled(value, "decimal"))
+                elif i in wrap and isinstance(value, str) and kind == "data":
+                    out.append(styled(value, "wrap"))
+                else:
+                    out.append(value)
+            sheet.append(out)
+
+
+def _headers(keys: Iterable[str]) -> list[str]:
+    labels = []
+    for key in keys:
+        labels.append(texts.say(WORDS, "state", key=key) if key in (*COUNTED, INACTIVE)
+                      else texts.say(WORDS, "column", key=key))
+    return labels
+
+
+def _write_table(writer: _SheetWriter, frame: pd.DataFrame) -> None:
+    keys = list(frame.columns)
+    writer.decimals = {i for i, k in enumerate(keys) if k in _DECIMAL_COLUMNS}
+    writer.add(_headers(keys), "header")
+    for row in frame.itertuples(index=False, name=None):
+        writer.add(list(row))
+
+
+def workbook_bytes(report: Report) -> bytes:
+    """The report as .xlsx bytes."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet_names = {key: texts.say(WORDS, "sheet", key=key) for key in SHEETS}
+
+    priorities, facts, flags = _summary_blocks(report)
+    summary = _SheetWriter(workbook, sheet_names["ozet"])
+    _write_table(summary, priorities)
+    columns = len(priorities.columns)
+    summary.add([])
+    for key, value in facts:
+        summary.add([key, value], "key")
+    if len(flags):
+        summary.add([])
+        summary.add(_headers(flags.columns), "header")
+        for row in flags.itertuples(index=False, name=None):
+            summary.add(list(row))
+    summary.write(filter_rows=len(priorities), columns=columns)
+
+    for key, frame in tables(report).items():
+        writer = _SheetWriter(workbook, sheet_names[key])
+        _write_table(writer, frame)
+        writer.write(filter_rows=len(frame), columns=len(frame.columns))
+
+    workbook.properties.creator = "kume"
+    workbook.properties.created = _FIXED_TIME
+    workbook.properties.modified = _FIXED_TIME
+    raw = io.BytesIO()
+    workbook.save(raw)
+    return _normalise_zip(raw.getvalue())
