@@ -7,18 +7,13 @@ import logging
 from telegram import Update
 
 from bot.app import build_application
+from bot.logs import quiet_http_logs
 from bot.settings import BotSettings
 from kume.config import Config
 from tracker.clock import Clock
 from tracker.db import create_db_engine, require_current_schema
 
 logger = logging.getLogger(__name__)
-
-
-def quiet_http_logs() -> None:
-    """httpx logs every request URL at INFO, and a Bot API URL contains the token."""
-    for name in ("httpx", "httpcore", "telegram.request"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def run_bot(config: Config) -> None:

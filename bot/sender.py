@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -169,10 +170,9 @@ class OutboxSender:
                     row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=markup,
                     link_preview_options=LinkPreviewOptions(is_disabled=True))
             except RetryAfter as exc:
-                error = f"429 retry after {exc.retry_after}"
-                delay = exc.retry_after
-                await asyncio.sleep(delay.total_seconds() if isinstance(delay, timedelta)
-                                    else float(delay))
+                seconds = _retry_seconds(exc)
+                error = f"429 retry after {seconds:g} s"
+                await asyncio.sleep(seconds)
                 continue
             except Forbidden as exc:
                 await self._blocked(row, str(exc))
@@ -239,6 +239,14 @@ class OutboxSender:
 
         await self._db(work)
         logger.warning("person %s blocked the bot; marked inactive", row.person_id)
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    """retry_after is an int today and a timedelta in PTB's next major version."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        delay = exc.retry_after
+    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
 
 
 def _claim_one(session: Session, notification_id: int, now: datetime) -> Notification | None:

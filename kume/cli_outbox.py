@@ -30,7 +30,7 @@ def _instant(text: str | None, app: App) -> datetime:
 async def _drain(app: App, now: datetime):  # type: ignore[no-untyped-def]
     from telegram import Bot
 
-    from bot.runner import quiet_http_logs
+    from bot.logs import quiet_http_logs
     from bot.sender import OutboxSender
     from tracker.clock import Clock
 

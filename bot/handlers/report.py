@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 from telegram import InputFile, LinkPreviewOptions, Update
@@ -14,9 +15,12 @@ from telegram.ext import ContextTypes
 from bot.context import in_session, services
 from bot.handlers.common import refusal, registered, sender, unregistered
 from bot.replies import Outcome, deliver
-from tracker import reports, texts
+from tracker import texts
 from tracker.access import require
 from tracker.errors import DomainError
+
+if TYPE_CHECKING:
+    from tracker import reports
 
 CAPTIONS = "messages/report.j2"
 UPLOAD_TIMEOUT = 60.0  # seconds to send a file; the configured timeout is for short calls
@@ -34,6 +38,7 @@ class Rendered:
 
 
 def _render(report: reports.Report) -> Rendered:
+    from tracker import reports
     with _drawing:
         summary = reports.summary_text(report)
         workbook = reports.workbook_bytes(report)
@@ -61,6 +66,9 @@ async def rapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     words = list(context.args or [])
     now = svc.clock.now()
     settings = svc.settings.calendar
+
+    # pandas and matplotlib load on the first /rapor, so the bot and `kume run-due` start quickly.
+    from tracker import reports
 
     def check(session: Session) -> Outcome | reports.ReportFilters:
         person = registered(session, who)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
-from bot.runner import quiet_http_logs
+from bot.logs import quiet_http_logs
 from bot.settings import BotSettings
 from bot.simulator.session import Simulation, choose_start
 from kume.config import Config

@@ -97,7 +97,9 @@ async def bot_env(engine: Engine) -> AsyncIterator[BotEnv]:
         api=api,
         engine=engine,
         clock=Clock(DEFAULT_NOW),
-        settings=BotSettings(username="kume_bot", admins=frozenset({ADMIN_ID})),
+        # Tests drive the scheduler themselves (bot.app.tick): no timer sending prompts into
+        # the middle of a conversation.
+        settings=BotSettings(username="kume_bot", admins=frozenset({ADMIN_ID}), tick_seconds=0),
     )
     await env.start_bot()
     try:
