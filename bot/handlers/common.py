@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session
 from telegram import Update
+from telegram.ext import ContextTypes
 
+from bot.context import in_session
 from bot.render import message
-from bot.replies import Outcome
-from tracker.access import commands_for
+from bot.replies import Outcome, deliver
+from tracker.access import commands_for, require
 from tracker.errors import DomainError
 from tracker.models import Organisation, Person
 from tracker.people import person_by_telegram
@@ -45,3 +48,30 @@ def refusal(error: DomainError) -> Outcome:
 def menu_for(session: Session, person: Person) -> list[str]:
     organisation = session.get(Organisation, person.organisation_id)
     return commands_for(person, organisation.kind if organisation else None)
+
+
+async def for_person(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    act: Callable[[Session, Person], Outcome],
+    command: str | None = None,
+) -> None:
+    """The shape of most handlers: who writes, are they registered (and, for `command`,
+    allowed), then one piece of work in one transaction, and its outcome delivered. A domain
+    error becomes a polite refusal."""
+    who = sender(update)
+    if who is None:
+        return
+
+    def work(session: Session) -> Outcome:
+        person = registered(session, who)
+        if person is None:
+            return unregistered()
+        try:
+            if command is not None:
+                require(person, command)
+            return act(session, person)
+        except DomainError as error:
+            return refusal(error)
+
+    await deliver(update, context, await in_session(context, work))

@@ -15,7 +15,14 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.context import in_session, services
-from bot.handlers.common import Sender, refusal, registered, sender, unregistered
+from bot.handlers.common import (
+    Sender,
+    for_person,
+    refusal,
+    registered,
+    sender,
+    unregistered,
+)
 from bot.render import message, prompt_markup, prompt_text
 from bot.replies import Outcome, deliver
 from tracker.access import require
@@ -69,20 +76,13 @@ def start_dialog(
 
 
 async def on_input(update: Update, context: ContextTypes.DEFAULT_TYPE, value: Input) -> None:
-    who = sender(update)
-    if who is None:
-        return
-
-    def work(session: Session) -> Outcome:
-        person = registered(session, who)
-        if person is None:
-            return unregistered()
+    def act(session: Session, person: Person) -> Outcome:
         dialog = service.active_dialog(session, person)
         if dialog is None:
             return Outcome().add(message("no_dialog"))
-        return _answer(session, context, person, dialog, value, who.update_id)
+        return _answer(session, context, person, dialog, value, update.update_id)
 
-    await deliver(update, context, await in_session(context, work))
+    await for_person(update, context, act)
 
 
 def _answer(
@@ -167,14 +167,7 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    who = sender(update)
-    if who is None:
-        return
-
-    def work(session: Session) -> Outcome:
-        person = registered(session, who)
-        if person is None:
-            return unregistered()
+    def act(session: Session, person: Person) -> Outcome:
         dialog = service.suspend_active(session, person, services(context).clock.now())
         return Outcome().add(
             message(
@@ -182,4 +175,4 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
         )
 
-    await deliver(update, context, await in_session(context, work))
+    await for_person(update, context, act)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.context import in_session, services
-from bot.handlers.common import refusal, registered, sender, unregistered
+from bot.context import services
+from bot.handlers.common import for_person
 from bot.render import message
-from bot.replies import Outcome, deliver
+from bot.replies import Outcome
 from tracker import texts
-from tracker.access import require
 from tracker.errors import DomainError
 from tracker.models import Organisation
 from tracker.notifications.due import AGENCY_ROLES, contacts, duties, snooze
@@ -27,40 +25,35 @@ def _quarter(word: str | None) -> Quarter:
         raise DomainError("bad_quarter", detail=str(exc)) from exc
 
 
-async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str,
-               args: list[str], act) -> None:  # type: ignore[no-untyped-def]
-    who = sender(update)
-    if who is None:
-        return
-
-    def work(session: Session) -> Outcome:
-        person = registered(session, who)
-        if person is None:
-            return unregistered()
-        try:
-            require(person, command)
-            return act(session, person, args)
-        except DomainError as error:
-            return refusal(error)
-
-    await deliver(update, context, await in_session(context, work))
+async def _run(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, command: str, args: list[str], act
+) -> None:  # type: ignore[no-untyped-def]
+    await for_person(update, context, lambda session, person: act(session, person, args), command)
 
 
-async def ertele(update: Update, context: ContextTypes.DEFAULT_TYPE,
-                 args: list[str] | None = None) -> None:
+async def ertele(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str] | None = None
+) -> None:
     svc = services(context)
 
     def act(session, person, words):  # type: ignore[no-untyped-def]
-        when = snooze(session, person, _quarter(words[0] if words else None), svc.clock.now(),
-                      svc.settings.calendar)
+        when = snooze(
+            session,
+            person,
+            _quarter(words[0] if words else None),
+            svc.clock.now(),
+            svc.settings.calendar,
+        )
         return Outcome().add(message("snoozed", when=when))
 
-    await _run(update, context, "ertele", args if args is not None else list(context.args or []),
-               act)
+    await _run(
+        update, context, "ertele", args if args is not None else list(context.args or []), act
+    )
 
 
-async def degil(update: Update, context: ContextTypes.DEFAULT_TYPE,
-                args: list[str] | None = None) -> None:
+async def degil(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str] | None = None
+) -> None:
     svc = services(context)
 
     def act(session, person, words):  # type: ignore[no-untyped-def]
@@ -71,28 +64,50 @@ async def degil(update: Update, context: ContextTypes.DEFAULT_TYPE,
             from bot.render import prompt_markup
             from tracker.dialogs.base import Choice, Prompt
 
-            choices = [[Choice(f"/degil {quarter} {a.code}",
-                               texts.say("texts/buttons.j2", "not_ours_action", code=a.code))]
-                       for a in actions]
-            prompt = Prompt("messages/not_ours.j2", {"quarter": quarter, "actions": actions},
-                            choices)
-            return Outcome().add(message("not_ours", quarter=quarter, actions=actions),
-                                 prompt_markup(prompt, None, 0))
+            choices = [
+                [
+                    Choice(
+                        f"/degil {quarter} {a.code}",
+                        texts.say("texts/buttons.j2", "not_ours_action", code=a.code),
+                    )
+                ]
+                for a in actions
+            ]
+            prompt = Prompt(
+                "messages/not_ours.j2", {"quarter": quarter, "actions": actions}, choices
+            )
+            return Outcome().add(
+                message("not_ours", quarter=quarter, actions=actions),
+                prompt_markup(prompt, None, 0),
+            )
         action = next((a for a in actions if fold(a.code) == fold(words[1])), None)
         if action is None:
             raise DomainError("not_your_action", code=words[1], quarter=quarter.label)
         organisation = session.get(Organisation, person.organisation_id)
         now = svc.clock.now()
         for agent in [p for people in contacts(session, AGENCY_ROLES).values() for p in people]:
-            enqueue(session, kind="reassign", subject=f"{action.code}:{organisation.short}",
-                    period=str(quarter), person=agent, not_before=now, now=now,
-                    text=texts.render("messages/notify.j2", name="reassign", action=action,
-                                      organisation=organisation, person=person,
-                                      quarter=quarter))
+            enqueue(
+                session,
+                kind="reassign",
+                subject=f"{action.code}:{organisation.short}",
+                period=str(quarter),
+                person=agent,
+                not_before=now,
+                now=now,
+                text=texts.render(
+                    "messages/notify.j2",
+                    name="reassign",
+                    action=action,
+                    organisation=organisation,
+                    person=person,
+                    quarter=quarter,
+                ),
+            )
         return Outcome().add(message("not_ours_sent", action=action, quarter=quarter))
 
-    await _run(update, context, "degil", args if args is not None else list(context.args or []),
-               act)
+    await _run(
+        update, context, "degil", args if args is not None else list(context.args or []), act
+    )
 
 
 async def kilit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -107,9 +122,15 @@ async def kilit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if len(words) < 2:
             return Outcome().add(message("reopen_usage"))
         organisation, quarter = " ".join(words[:-1]), words[-1]
-        org, parsed, until = reopen(session, organisation=organisation, quarter=quarter,
-                                    days=days, by=person, now=svc.clock.now(),
-                                    settings=svc.settings.calendar)
+        org, parsed, until = reopen(
+            session,
+            organisation=organisation,
+            quarter=quarter,
+            days=days,
+            by=person,
+            now=svc.clock.now(),
+            settings=svc.settings.calendar,
+        )
         return Outcome().add(message("reopened", organisation=org, quarter=parsed, until=until))
 
     await _run(update, context, "kilit", list(context.args or []), act)

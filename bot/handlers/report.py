@@ -39,6 +39,7 @@ class Rendered:
 
 def _render(report: reports.Report) -> Rendered:
     from tracker import reports
+
     with _drawing:
         summary = reports.summary_text(report)
         workbook = reports.workbook_bytes(report)
@@ -50,8 +51,11 @@ def _render(report: reports.Report) -> Rendered:
         file_name=f"kume-rapor-{stem}.xlsx",
         caption=texts.say(CAPTIONS, "workbook_caption", scope=scope, charts=len(drawn)),
         charts=[
-            (chart.png, f"kume-{chart.name}-{stem}.png",
-             texts.say(CAPTIONS, "chart_caption", title=chart.title, scope=scope))
+            (
+                chart.png,
+                f"kume-{chart.name}-{stem}.png",
+                texts.say(CAPTIONS, "chart_caption", title=chart.title, scope=scope),
+            )
             for chart in drawn
         ],
     )
@@ -97,15 +101,26 @@ async def rapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rendered = await asyncio.to_thread(_render, report)
     for part in split_message(rendered.summary):
         await context.bot.send_message(
-            chat.id, part, parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=True))
+            chat.id,
+            part,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
     await context.bot.send_document(
-        chat.id, InputFile(rendered.workbook, filename=rendered.file_name),
-        caption=rendered.caption, parse_mode=ParseMode.HTML, write_timeout=UPLOAD_TIMEOUT)
+        chat.id,
+        InputFile(rendered.workbook, filename=rendered.file_name),
+        caption=rendered.caption,
+        parse_mode=ParseMode.HTML,
+        write_timeout=UPLOAD_TIMEOUT,
+    )
     for png, name, caption in rendered.charts:
         await context.bot.send_photo(
-            chat.id, InputFile(png, filename=name), caption=caption, parse_mode=ParseMode.HTML,
-            write_timeout=UPLOAD_TIMEOUT)
+            chat.id,
+            InputFile(png, filename=name),
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+            write_timeout=UPLOAD_TIMEOUT,
+        )
 
 
 def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
