@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from telegram import Update
 
@@ -34,10 +35,13 @@ def run_bot(config: Config) -> None:
     logger.info("bot starting (%s mode)", config.telegram.mode)
     if config.telegram.mode == "webhook":
         secret = config.telegram.webhook_secret
+        webhook_url = config.telegram.webhook_url
         app.run_webhook(
             listen=config.telegram.webhook_listen,
             port=config.telegram.webhook_port,
-            webhook_url=config.telegram.webhook_url,
+            # PTB serves only `url_path` (default "/"): the path Telegram posts to is the URL's.
+            url_path=urlsplit(webhook_url).path if webhook_url else "",
+            webhook_url=webhook_url,
             secret_token=secret.get_secret_value() if secret else None,
             allowed_updates=Update.ALL_TYPES,
         )

@@ -14,7 +14,15 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_DATABASE_URL = "sqlite:///data/kume.sqlite3"
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
@@ -43,6 +51,12 @@ class TelegramConfig(_Section):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_url(self) -> TelegramConfig:
+        if self.mode == "webhook" and not self.webhook_url:
+            raise ValueError("webhook kipinde webhook_url (Telegram'ın çağıracağı adres) gerekli")
+        return self
 
 
 class ClockConfig(_Section):
