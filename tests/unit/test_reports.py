@@ -514,3 +514,126 @@ def test_write_report(seeded, tmp_path: Path):
     assert "<b>" not in text and "&amp;" not in text
     assert "2014 2. Çeyrek" in text and "Gecikmede: E3.1.1 (EBSO)" in text
     assert paths[1].read_bytes()[:2] == b"PK"
+
+
+def test_cluster_report_warns_only_about_its_management(engine):
+    """/rapor kume organik-gida 2014Q1: warnings, answers and sheets of that cluster only.
+
+    Other organisations' delays and stale answers, other clusters' and organisations'
+    implausible figures stay out; "no responsible body" is plan-wide, so it is left out too.
+    """
+    with session_scope(engine) as s:
+        org = {short: _by(s, Organisation, short=short).id for short in
+               ("EBSO", "KY Organik Gıda", "KY İNOVİZ")}
+        act = {code: _by(s, Action, code=code).id for code in
+               ("E1.1.1", "E1.2.1", "E1.2.3", "E1.2.4")}
+        cluster = {code: _by(s, Cluster, code=code).id for code in ("organik-gida", "inoviz")}
+        ind = {code: _by(s, Indicator, code=code).id for code in ("G01", "G05", "G23")}
+        people = {
+            "EBSO": Person(display_name="Can Öz", telegram_user_id=201,
+                           organisation_id=org["EBSO"], role=Role.REPORTER),
+            "KY Organik Gıda": Person(display_name="Deniz Kaya", telegram_user_id=202,
+                                      organisation_id=org["KY Organik Gıda"],
+                                      role=Role.REPORTER, cluster_id=cluster["organik-gida"]),
+            "KY İNOVİZ": Person(display_name="Ece Ak", telegram_user_id=203,
+                                organisation_id=org["KY İNOVİZ"], role=Role.REPORTER,
+                                cluster_id=cluster["inoviz"]),
+        }
+        s.add_all(people.values())
+        s.flush()
+
+        def update(code, short, quarter, status, progress):
+            s.add(StatusUpdate(action_id=act[code], organisation_id=org[short],
+                               quarter=quarter, status=status, progress=progress,
+                               person_id=people[short].id, narrative=f"{code} · {short}",
+                               created_at=_at(3, 4)))
+
+        update("E1.2.3", "EBSO", "2014Q1", Status.DELAYED, 20)
+        update("E1.1.1", "KY Organik Gıda", "2014Q1", Status.DELAYED, 10)
+        # In progress at the same progress without evidence in 2013Q4 and 2014Q1: stale.
+        for quarter in ("2013Q4", "2014Q1"):
+            update("E1.2.4", "EBSO", quarter, Status.IN_PROGRESS, 40)
+            update("E1.2.1", "KY Organik Gıda", quarter, Status.IN_PROGRESS, 20)
+
+        def figure(code, short, quarter, value, cluster_code=None):
+            cluster_id = cluster[cluster_code] if cluster_code else None
+            s.add(IndicatorValue(
+                indicator_id=ind[code], cluster_id=cluster_id, organisation_id=org[short],
+                subject_key=f"c{cluster_id}" if cluster_id else f"o{org[short]}",
+                period=quarter, value=Decimal(value), person_id=people[short].id,
+                created_at=_at(3, 4)))
+
+        # Implausible jumps: inoviz's, EBSO's own (level 2) and organik-gida's.
+        figure("G05", "KY İNOVİZ", "2013Q4", "1000000", "inoviz")
+        figure("G05", "KY İNOVİZ", "2014Q1", "50000000", "inoviz")
+        figure("G23", "EBSO", "2013Q4", "1")
+        figure("G23", "EBSO", "2014Q1", "50")
+        figure("G01", "KY Organik Gıda", "2013Q4", "10", "organik-gida")
+        figure("G01", "KY Organik Gıda", "2014Q1", "200", "organik-gida")
+
+    # The whole plan's report warns about all of them.
+    everything = build(engine, None, "2014Q1").flags
+    assert {(f.action_code, f.organisations) for f in everything.delayed} == {
+        ("E1.1.1", ("KY Organik Gıda",)), ("E1.2.3", ("EBSO",))}
+    assert {(f.action_code, f.organisation_short) for f in everything.stale} == {
+        ("E1.2.1", "KY Organik Gıda"), ("E1.2.4", "EBSO")}
+    assert {(r.indicator_code, r.organisation_short) for r in everything.implausible} == {
+        ("G01", "KY Organik Gıda"), ("G05", "KY İNOVİZ"), ("G23", "EBSO")}
+    assert everything.unassigned
+
+    report = build(engine, None, "kume", "organik-gida", "2014Q1")
+    assert report.filters == ReportFilters(period=Q1, topic="kume", cluster="organik-gida")
+    flags = report.flags
+    assert [(f.action_code, f.organisations) for f in flags.delayed] == [
+        ("E1.1.1", ("KY Organik Gıda",))]
+    assert [(f.action_code, f.organisation_short, f.progress) for f in flags.stale] == [
+        ("E1.2.1", "KY Organik Gıda", 20)]
+    assert [(r.indicator_code, r.subject, r.organisation_short) for r in flags.implausible] == [
+        ("G01", "İzmir Organik Gıda Kümesi", "KY Organik Gıda")]
+    assert flags.unassigned == ()  # plan-wide: not a cluster's warning
+    assert flags.count == 3
+    # The answers, figures and participation are the management's too.
+    assert {r.organisation_short for r in report.history} == {"KY Organik Gıda"}
+    assert {r.organisation_short for r in report.latest} == {"KY Organik Gıda"}
+    assert {r.organisation_short for r in report.indicators} == {"KY Organik Gıda"}
+    assert {p.organisation_short for p in report.participation} == {"KY Organik Gıda"}
+    state = {s.action.code: s for s in report.statuses}
+    assert state["E1.2.4"].state == "no_answer" and state["E1.2.4"].latest == ()
+    assert "E1.2.3" not in state or state["E1.2.3"].state in ("no_answer", "inactive")
+
+    text = reports.summary_text(report)
+    parse_html(text)
+    assert "(küme yönetiminden yanıt beklenen 18 eylem)" in text
+    warnings = text.split("<b>⚠️ Uyarılar</b>")[1]
+    assert warnings.split("\n")[1:4] == [
+        "🔴 Gecikmede: E1.1.1 (KY Organik Gıda)",
+        "🟠 İki çeyrektir “Devam ediyor”, ilerleme değişmedi, kanıt yok: "
+        "E1.2.1 · KY Organik Gıda (%20)",
+        "📈 Olağandışı gösterge değişimi (10 kattan fazla ya da işaret değişti):"]
+    for other in ("E1.2.3", "E1.2.4", "EBSO", "İNOVİZ", "G05", "G23", "Sorumlu kuruluşu"):
+        assert other not in warnings, other
+    assert "EBSO" not in text and "İNOVİZ" not in text
+
+    book = openpyxl.load_workbook(io.BytesIO(reports.workbook_bytes(report)))
+    actions = {r["Eylem kodu"]: r for r in _sheet_rows(book["Eylemler"])}
+    assert actions["E1.1.1"]["Durum"] == "Gecikmede"
+    assert actions["E1.1.1"]["Yanıtlayan kuruluşlar"] == "KY Organik Gıda"
+    assert actions["E1.1.1"]["Yapılanlar"] == "E1.1.1 · KY Organik Gıda"
+    assert actions["E1.2.4"]["Durum"] == "Yanıt yok"
+    assert {r["Yanıtlayan kuruluşlar"] for r in actions.values()} <= {None, "",
+                                                                      "KY Organik Gıda"}
+    assert all("EBSO" not in (r["Yapılanlar"] or "") for r in actions.values())
+    history = _sheet_rows(book["Güncellemeler"])
+    assert {(r["Eylem kodu"], r["Kuruluş"]) for r in history} == {
+        ("E1.1.1", "KY Organik Gıda"), ("E1.2.1", "KY Organik Gıda")}
+    figures = _sheet_rows(book["Göstergeler"])
+    assert {(r["Gösterge kodu"], r["Kuruluş"]) for r in figures} == {("G01", "KY Organik Gıda")}
+    turnout = _sheet_rows(book["Katılım"])
+    assert {r["Kuruluş"] for r in turnout} == {"KY Organik Gıda"}
+    summary = [row for row in book["Özet"].iter_rows(values_only=True) if row[0] in (
+        "Gecikmede", "Sorumlu atanmamış", "İlerleme yok, kanıt yok",
+        "Olağandışı gösterge değeri")]
+    assert [row[:3] for row in summary] == [
+        ("Gecikmede", "E1.1.1", "KY Organik Gıda"),
+        ("İlerleme yok, kanıt yok", "E1.2.1", "KY Organik Gıda"),
+        ("Olağandışı gösterge değeri", "G01", "İzmir Organik Gıda Kümesi")]

@@ -276,7 +276,7 @@ class DelayFlag:
 @dataclass(frozen=True)
 class RedFlags:
     delayed: tuple[DelayFlag, ...] = ()
-    unassigned: tuple[str, ...] = ()  # action codes with no responsible body
+    unassigned: tuple[str, ...] = ()  # no responsible body (plan-wide: none for "kume")
     stale: tuple[StaleFlag, ...] = ()
     implausible: tuple[IndicatorRow, ...] = ()
 
@@ -660,12 +660,15 @@ def build_report(
         turnout.append(QuarterTurnout(q, len(asked_orgs), complete, partial))
 
     # -- red flags -----------------------------------------------------------------------
+    # Built from the rows above, so a cluster's report (topic "kume") warns only about its
+    # management: delays and stale answers it reported, figures of the cluster. An action
+    # with no responsible body is a plan-wide gap, not a cluster's: left out there.
     delayed = tuple(
         DelayFlag(s.action.code, s.action.title,
                   tuple(r.organisation_short for r in s.latest if r.status == "delayed"))
         for s in statuses if s.state == "delayed")
-    unassigned = tuple(a.code for a in in_scope
-                       if not a.has_responsible and a.active_in(quarters))
+    unassigned = () if filters.topic == "kume" else tuple(
+        a.code for a in in_scope if not a.has_responsible and a.active_in(quarters))
     code_order = {a.code: i for i, a in enumerate(in_scope)}
     stale: dict[tuple[int, int], StaleFlag] = {}
     for (a, o, q), now_row in current.items():
