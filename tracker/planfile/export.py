@@ -13,20 +13,16 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tracker.models import (
-    Action,
-    ActionQuarter,
-    ActionResponsible,
     Cluster,
-    Goal,
     Indicator,
     Organisation,
     OrganisationMember,
     Plan,
-    Priority,
     ScorecardAdvice,
     ScorecardEntry,
 )
 from tracker.planfile.layout import CSV_TABLE_COLUMN, LIST_SEPARATOR, TABLES, Table
+from tracker.plans import plan_tree, quarter_runs
 from tracker.quarters import Quarter
 
 FORMATS = ("json", "xlsx", "csv")
@@ -42,33 +38,10 @@ def plan_document(session: Session, plan: Plan) -> dict[str, Any]:
     """The plan as one object, in the key order of the published contract."""
     orgs = {o.id: o for o in session.exec(select(Organisation))}
     clusters = {c.id: c for c in session.exec(select(Cluster))}
-    priorities = session.exec(
-        select(Priority).where(Priority.plan_id == plan.id).order_by(col(Priority.position))
-    ).all()
-    goals = session.exec(
-        select(Goal).where(Goal.plan_id == plan.id).order_by(col(Goal.position))
-    ).all()
-    actions = session.exec(
-        select(Action).where(Action.plan_id == plan.id).order_by(col(Action.position))
-    ).all()
-    action_ids = [a.id for a in actions]
-    responsible: dict[int, list[ActionResponsible]] = {}
-    for row in session.exec(
-        select(ActionResponsible)
-        .where(col(ActionResponsible.action_id).in_(action_ids))
-        .order_by(col(ActionResponsible.position))
-    ):
-        responsible.setdefault(row.action_id, []).append(row)
-    quarters: dict[int, list[str]] = {}
-    for q in session.exec(
-        select(ActionQuarter).where(col(ActionQuarter.action_id).in_(action_ids))
-    ):
-        quarters.setdefault(q.action_id, []).append(q.quarter)
     members: dict[int, list[OrganisationMember]] = {}
     for m in session.exec(select(OrganisationMember).order_by(col(OrganisationMember.position))):
         members.setdefault(m.group_id, []).append(m)
-    priority_code = {p.id: p.code for p in priorities}
-    goal_code = {g.id: g.code for g in goals}
+    tree = plan_tree(session, plan)
 
     return {
         "plan": {
@@ -78,24 +51,22 @@ def plan_document(session: Session, plan: Plan) -> dict[str, Any]:
             "end": plan.end,
             "source": plan.source,
         },
-        "priorities": [{"code": p.code, "title": p.title} for p in priorities],
+        "priorities": [{"code": p.code, "title": p.title} for p in tree.priorities],
         "goals": [
-            {"code": g.code, "priority": priority_code[g.priority_id], "title": g.title}
-            for g in goals
+            {"code": g.code, "priority": p.code, "title": g.title}
+            for p in tree.priorities
+            for g in p.goals
         ],
         "actions": [
             {
                 "code": a.code,
-                "goal": goal_code[a.goal_id],
+                "goal": a.goal_code,
                 "title": a.title,
-                "responsible": [
-                    {"short": orgs[r.organisation_id].short, "name": orgs[r.organisation_id].name}
-                    for r in responsible.get(a.id or 0, [])
-                ],
-                "quarters": sorted(quarters.get(a.id or 0, []), key=Quarter.parse),
+                "responsible": [{"short": r.short, "name": r.name} for r in a.responsible],
+                "quarters": [str(q) for q in a.quarters],
                 "schedule_is_default": a.schedule_is_default,
             }
-            for a in actions
+            for a in tree.actions
         ],
         "indicators": [
             {
@@ -150,16 +121,10 @@ def plan_document(session: Session, plan: Plan) -> dict[str, Any]:
 
 
 def compact_quarters(quarters: list[str]) -> str:
-    """ "2013Q1 – 2013Q4; 2015Q2": runs of consecutive quarters as ranges, for spreadsheets."""
-    parsed = sorted(Quarter.parse(q) for q in quarters)
-    runs: list[list[Quarter]] = []
-    for q in parsed:
-        if runs and runs[-1][-1].next() == q:
-            runs[-1].append(q)
-        else:
-            runs.append([q])
+    """"2013Q1 – 2013Q4; 2015Q2": runs of consecutive quarters as ranges, for spreadsheets."""
     return LIST_SEPARATOR.join(
-        str(run[0]) if len(run) == 1 else f"{run[0]} – {run[-1]}" for run in runs
+        str(first) if first == last else f"{first} – {last}"
+        for first, last in quarter_runs([Quarter.parse(q) for q in quarters])
     )
 
 
