@@ -133,3 +133,21 @@ async def sweep_drafts(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 __all__ = ["build_application", "Update"]
+
+
+async def start_polling_in_loop(app: Application) -> Application:
+    """Start a built application inside the running event loop (simulator, tests), polling
+    briskly; `run_polling` would take over the loop."""
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    return app
+
+
+async def stop_in_loop(app: Application) -> None:
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()

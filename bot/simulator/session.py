@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, start_polling_in_loop, stop_in_loop
 from bot.local_api import LocalBotApi, SimUser
 from bot.local_api.simuser import latest_per_message
 from bot.settings import BotSettings
@@ -102,20 +102,13 @@ class Simulation:
             base_url=self.api.base_url,
             base_file_url=self.api.base_file_url,
         )
-        await app.initialize()
-        await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        self._app = app
+        self._app = await start_polling_in_loop(app)
         return self
 
     async def stop(self) -> None:
         app, self._app = self._app, None
         if app is not None:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            await app.shutdown()
+            await stop_in_loop(app)
         await self.api.stop()
 
     async def __aenter__(self) -> Simulation:

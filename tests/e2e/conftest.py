@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.app import build_application
+from bot.app import build_application, start_polling_in_loop, stop_in_loop
 from bot.local_api import LocalBotApi
 from bot.settings import BotSettings
 from tracker.clock import Clock
@@ -61,18 +61,13 @@ class BotEnv:
             base_url=self.api.base_url,
             base_file_url=self.api.base_file_url,
         )
-        await app.initialize()
-        await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        self.app = app
+        self.app = await start_polling_in_loop(app)
 
     async def stop_bot(self) -> None:
         app = self.app
         if app is None:
             return
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+        await stop_in_loop(app)
         self.app = None
 
     async def register(
