@@ -11,15 +11,16 @@ templates/texts/status.j2.
   update ("durum") or an indicator value ("gösterge"); the header is the union of both kinds'
   Turkish column names (shared ones, such as "dönem" or "kuruluş", appear once) and a row leaves
   the other kind's columns empty. Figures are exact decimals with a dot, times are Istanbul
-  local time ("2014-05-02 13:30:00").
+  local time ("2014-05-02 13:30:00"); text that starts like a formula gets a leading quote.
 - XLSX: sheets "Durum Güncellemeleri" and "Gösterge Değerleri"; times are date cells (naive
-  Istanbul local time) and figures, progress, versions and Telegram ids are number cells.
+  Istanbul local time), figures, progress, versions and Telegram ids are number cells, text is
+  always a text cell.
+
+Both spreadsheet formats are written by tracker.spreadsheets.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from tracker.models import (
     StatusUpdate,
 )
 from tracker.quarters import ISTANBUL, Quarter, QuarterError
+from tracker.spreadsheets import Sheet, csv_bytes, number, workbook_bytes
 
 FORMATS = ("json", "csv", "xlsx")
 TEMPLATE = "texts/updates_export.j2"
@@ -120,9 +122,6 @@ CSV_KEYS: tuple[str, ...] = (
     "current",
     "created_at",
 )
-# Spreadsheet columns are at most this wide; longer text wraps.
-_WIDTH_CAP = 60
-_DATETIME_FORMAT = "dd.mm.yyyy hh:mm"
 
 
 class UpdatesExportError(DomainError):
@@ -317,24 +316,13 @@ def collect_updates(
 # ---------------------------------------------------------------------------------- values
 
 
-def _number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _decimal_text(value: Decimal) -> str:
-    """Exact, without exponent or trailing zeros: Decimal("1500.500000") -> "1500.5"."""
-    return format(value.normalize(), "f")
-
-
 def _local(moment: datetime) -> datetime:
     return moment.astimezone(ISTANBUL)
 
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return _number(value)
+        return number(value)
     if isinstance(value, datetime):
         return _local(value).isoformat(timespec="seconds")
     return value
@@ -354,13 +342,9 @@ class _Words:
 
 
 def _text_value(value: Any, words: _Words) -> Any:
-    """A cell as text for CSV."""
-    if value is None:
-        return ""
+    """A CSV field before `csv_field`: yes/no as words, times as Istanbul local text."""
     if isinstance(value, bool):
         return words.yes if value else words.no
-    if isinstance(value, Decimal):
-        return _decimal_text(value)
     if isinstance(value, datetime):
         return _local(value).strftime("%Y-%m-%d %H:%M:%S")
     return value
@@ -370,8 +354,6 @@ def _sheet_value(value: Any, words: _Words) -> Any:
     """A cell for XLSX: numbers as numbers, times as naive Istanbul datetimes."""
     if isinstance(value, bool):
         return words.yes if value else words.no
-    if isinstance(value, Decimal):
-        return _number(value)
     if isinstance(value, datetime):
         return _local(value).replace(tzinfo=None)
     return value
@@ -401,63 +383,28 @@ def to_csv(export: UpdatesExport) -> bytes:
     words = _Words()
     header = [words.record_column, *_unique(words.columns[k] for k in CSV_KEYS)]
     position = {label: i for i, label in enumerate(header)}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    rows: list[list[Any]] = [header]
     for kind, keys in KINDS:
         for row in getattr(export, kind):
-            line: list[Any] = [""] * len(header)
+            line: list[Any] = [None] * len(header)
             line[0] = words.records[kind]
             for key in keys:
                 line[position[words.columns[key]]] = _text_value(row[key], words)
-            writer.writerow(line)
-    return out.getvalue().encode("utf-8")
+            rows.append(line)
+    return csv_bytes(rows)
 
 
 def to_xlsx(export: UpdatesExport) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    from tracker.planfile.export import _FIXED_TIME, _normalise_zip
-
     words = _Words()
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    sheets = []
     for kind, keys in KINDS:
-        sheet = workbook.create_sheet(words.sheets[kind])
-        labels = [words.columns[k] for k in keys]
-        sheet.append(labels)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        rows = [[_sheet_value(row[k], words) for k in keys] for row in getattr(export, kind)]
-        for row in rows:
-            sheet.append(row)
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        for index, key in enumerate(keys, start=1):
-            letter = get_column_letter(index)
-            cells = sheet[letter][1:]
-            if key == "created_at":
-                longest = len("00.00.0000 00:00")
-                for cell in cells:
-                    cell.number_format = _DATETIME_FORMAT
-            else:
-                longest = max((len(str(r[index - 1] or "")) for r in rows), default=0)
-            if key == "person_telegram_id":
-                for cell in cells:
-                    cell.number_format = "0"
-            width = min(max(len(labels[index - 1]), longest) + 2, _WIDTH_CAP)
-            sheet.column_dimensions[letter].width = width
-            if width >= _WIDTH_CAP:
-                for cell in cells:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    workbook.properties.creator = "kume"
-    workbook.properties.created = _FIXED_TIME
-    workbook.properties.modified = _FIXED_TIME
-    raw = io.BytesIO()
-    workbook.save(raw)
-    return _normalise_zip(raw.getvalue())
+        # Telegram ids in full, never as 1.23E+09.
+        sheet = Sheet(words.sheets[kind], number_formats={keys.index("person_telegram_id"): "0"})
+        sheet.header([words.columns[k] for k in keys])
+        for row in getattr(export, kind):
+            sheet.row([_sheet_value(row[k], words) for k in keys])
+        sheets.append(sheet)
+    return workbook_bytes(sheets)
 
 
 def render(export: UpdatesExport, fmt: str) -> bytes:

@@ -281,7 +281,10 @@ def test_xlsx_sheets_dates_and_numbers(engine):
     assert rows[2]["kayıt zamanı"] == datetime(2014, 6, 21, 0, 30)  # a date cell, local time
     assert rows[2]["ilerleme (%)"] == 50 and rows[2]["durum"] == "Gecikmede"
     assert rows[2]["Telegram kimliği"] == 123456789
-    assert updates.column_dimensions["D"].width >= len("eylem") + 2
+    # Columns fit their text; long action titles stop at 60 characters and wrap.
+    assert updates.column_dimensions["A"].width == len("2014Q1") + 2
+    assert updates.column_dimensions["D"].width == 60 and updates["D2"].alignment.wrap_text
+    assert not updates["A2"].alignment.wrap_text
 
     values = book["Gösterge Değerleri"]
     header = [c.value for c in values[1]]

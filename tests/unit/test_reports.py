@@ -33,6 +33,7 @@ from tracker.models import (
     NotificationStatus,
     Organisation,
     Person,
+    Plan,
     Role,
     Status,
     StatusUpdate,
@@ -273,17 +274,18 @@ def test_a_year_covers_its_ended_quarters(seeded):
 
 
 @pytest.mark.parametrize(
-    ("scope", "codes"),
+    ("scope", "codes", "answered"),
     [
-        ("Ö2", ["E2.1.1", "E2.1.2", "E2.1.3", "E2.2.1", "E2.2.2", "E2.2.3"]),
-        ("H1.2", ["E1.2.1", "E1.2.2", "E1.2.3", "E1.2.4"]),
-        ("E1.2.4", ["E1.2.4"]),
+        ("Ö2", ["E2.1.1", "E2.1.2", "E2.1.3", "E2.2.1", "E2.2.2", "E2.2.3"], set()),
+        ("H1.2", ["E1.2.1", "E1.2.2", "E1.2.3", "E1.2.4"], {"E1.2.1", "E1.2.3", "E1.2.4"}),
+        ("E1.2.4", ["E1.2.4"], {"E1.2.4"}),
     ],
 )
-def test_scope_selects_plan_items(seeded, scope, codes):
+def test_scope_selects_plan_items(seeded, scope, codes, answered):
     report = build(seeded, ReportFilters(period=Q2, scope=scope))
     assert [a.code for a in report.actions] == codes
-    assert {r.action_code for r in report.history} <= set(codes)
+    # Every 2014Q2 answer about the scope's actions, none about others.
+    assert {r.action_code for r in report.history} == answered
     assert report.indicators == ()  # figures are not about plan items
     if scope == "E1.2.4":
         assert {p.organisation_short for p in report.participation} == {"İZKA", "EÜ İİBF",
@@ -396,8 +398,17 @@ def test_summary_of_each_topic(seeded):
 
 
 def test_summary_escapes_names(seeded):
+    """Names the summary shows (an organisation's short name, the plan's title) stay text."""
+    with session_scope(seeded) as s:
+        _by(s, Organisation, short="EBSO").short = "EB<SO> & Co"
+        s.exec(select(Plan)).one().title = "<i>Strateji</i>"
     text = reports.summary_text(build(seeded, ReportFilters(period=Q2)))
-    assert "<Öz>" not in text
+    assert "🔴 Gecikmede: E3.1.1 (EB&lt;SO&gt; &amp; Co)" in text
+    assert "\n&lt;i&gt;Strateji&lt;/i&gt;\n" in text
+    assert "<SO>" not in text and "<i>" not in text
+    parse_html(text)  # Telegram would take it
+    plain = reports.plain_text(text)  # what ozet.txt shows
+    assert "Gecikmede: E3.1.1 (EB<SO> & Co)" in plain and "\n<i>Strateji</i>\n" in plain
 
 
 def test_empty_database_gives_a_report(engine):
@@ -599,7 +610,8 @@ def test_cluster_report_warns_only_about_its_management(engine):
     assert {p.organisation_short for p in report.participation} == {"KY Organik Gıda"}
     state = {s.action.code: s for s in report.statuses}
     assert state["E1.2.4"].state == "no_answer" and state["E1.2.4"].latest == ()
-    assert "E1.2.3" not in state or state["E1.2.3"].state in ("no_answer", "inactive")
+    # A management's action EBSO answered as delayed: the cluster's management did not answer.
+    assert state["E1.2.3"].state == "no_answer" and state["E1.2.3"].latest == ()
 
     text = reports.summary_text(report)
     parse_html(text)

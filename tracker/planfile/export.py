@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import zipfile
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +20,7 @@ from tracker.models import (
 from tracker.planfile.layout import CSV_TABLE_COLUMN, LIST_SEPARATOR, TABLES, Table
 from tracker.plans import plan_tree, quarter_runs
 from tracker.quarters import Quarter
+from tracker.spreadsheets import Sheet, csv_bytes, workbook_bytes
 
 FORMATS = ("json", "xlsx", "csv")
 
@@ -153,76 +150,30 @@ def to_csv(document: dict[str, Any]) -> bytes:
     header: list[str] = [CSV_TABLE_COLUMN]
     for table in TABLES:
         header += [c.label for c in table.columns if c.label not in header]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    rows: list[list[Any]] = [header]
     for table in TABLES:
         for row in table_rows(document, table):
-            line = [""] * len(header)
+            line: list[Any] = [None] * len(header)
             line[0] = table.label
             for column, value in zip(table.columns, row, strict=True):
-                line[header.index(column.label)] = "" if value is None else value
-            writer.writerow(line)
-    return out.getvalue().encode("utf-8")
+                line[header.index(column.label)] = value
+            rows.append(line)
+    return csv_bytes(rows)
 
 
-# Fixed metadata times make an export of the same plan the same file, byte for byte.
-_FIXED_TIME = datetime(2000, 1, 1)
+# Plan titles are long: a plan's columns may be wider than a report's before they wrap.
+_PLAN_WIDTH_CAP = 80
 
 
 def to_xlsx(document: dict[str, Any]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    sheets = []
     for table in TABLES:
-        sheet = workbook.create_sheet(table.label)
-        sheet.append([c.label for c in table.columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+        sheet = Sheet(table.label, width_cap=_PLAN_WIDTH_CAP)
+        sheet.header([c.label for c in table.columns])
         for row in table_rows(document, table):
-            sheet.append(row)
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        for index, column in enumerate(table.columns, start=1):
-            longest = max(
-                (len(str(r[index - 1] or "")) for r in table_rows(document, table)), default=0
-            )
-            width = min(max(len(column.label), longest) + 2, 80)
-            sheet.column_dimensions[get_column_letter(index)].width = width
-            if width >= 80:
-                for cell in sheet[get_column_letter(index)][1:]:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    workbook.properties.creator = "kume"
-    workbook.properties.created = _FIXED_TIME
-    workbook.properties.modified = _FIXED_TIME
-    raw = io.BytesIO()
-    workbook.save(raw)
-    return _normalise_zip(raw.getvalue())
-
-
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite the archive with fixed entry times (openpyxl stamps the current time)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            payload = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                payload = _fixed_core_times(payload)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            target.writestr(fixed, payload)
-    return out.getvalue()
-
-
-def _fixed_core_times(xml: bytes) -> bytes:
-    import re
-
-    return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>2000-01-01T00:00:00Z\g<2>", xml)
+            sheet.row(row)
+        sheets.append(sheet)
+    return workbook_bytes(sheets)
 
 
 def render(document: dict[str, Any], fmt: str) -> bytes:

@@ -13,6 +13,7 @@ import yaml
 from tracker import texts
 from tracker.planfile.layout import CSV_TABLE_COLUMN, TABLE_BY_KEY, TABLES, Table
 from tracker.planfile.records import FileKind, PlanImportError, Problem, Record
+from tracker.spreadsheets import from_csv_text
 from tracker.text import fold
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -109,8 +110,8 @@ def _split_cell(table: Table, key: str, value: Any) -> Any:
 
 
 def _csv_records(text: str, file: str) -> list[Record]:
-    reader = csv.reader(io.StringIO(text))
-    rows = list(reader)
+    # Export quoted text that a spreadsheet would take for a formula; take that quote away.
+    rows = [[from_csv_text(cell) for cell in row] for row in csv.reader(io.StringIO(text))]
     if not rows:
         raise PlanImportError([Problem(file, "csv", "", None, None, _say("empty_file"))])
     header = [h.strip() for h in rows[0]]

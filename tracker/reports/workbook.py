@@ -1,32 +1,29 @@
 """The report as an Excel workbook: Özet, Eylemler, Güncellemeler, Göstergeler, Katılım.
 
 The tables are pandas DataFrames (`tables()`, built once per workbook, object columns so that
-numbers stay numbers and times stay times); openpyxl writes them in write-only mode. Every sheet
-has a bold, frozen header row with an auto filter and column widths fitted to the text (capped;
-longer text wraps). Times are date cells in naive Istanbul local time, progress, figures and
-counts are number cells. The same report gives the same bytes (fixed zip and document times).
+numbers stay numbers and times stay times); tracker.spreadsheets writes them like every kume
+workbook: a bold, frozen header row with an auto filter, column widths fitted to the text
+(capped; longer text wraps), text always as text cells. Times are date cells in naive Istanbul
+local time, progress, figures and counts are number cells. The same report gives the same
+bytes.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
-from copy import copy
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
-from tracker import texts
-from tracker.planfile.export import _FIXED_TIME, _normalise_zip, compact_quarters
+from tracker import spreadsheets, texts
+from tracker.planfile.export import compact_quarters
 from tracker.quarters import ISTANBUL, Quarter
 from tracker.reports.build import COUNTED, INACTIVE, Report
 from tracker.reports.filters import WORDS
+from tracker.spreadsheets import Sheet, number
 
 SHEETS: tuple[str, ...] = ("ozet", "eylemler", "guncellemeler", "gostergeler", "katilim")
-_WIDTH_CAP = 60
-_DATETIME_FORMAT = "dd.mm.yyyy hh:mm"
 _DECIMAL_FORMAT = "0.0"
 
 ACTION_KEYS = ("action_code", "action_title", "priority_code", "goal", "responsible", "schedule",
@@ -49,12 +46,6 @@ COLUMN_KEYS: tuple[str, ...] = tuple(dict.fromkeys(
     for k in keys if k not in COUNTED))
 # Columns with one decimal place; the others keep the number as it is.
 _DECIMAL_COLUMNS = {"average_progress", "change_percent"}
-
-
-def _number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -125,10 +116,10 @@ def tables(report: Report) -> dict[str, pd.DataFrame]:
             "cluster_code": r.cluster_code,
             "subject": r.subject,
             "organisation": r.organisation_short,
-            "value": _number(r.value),
+            "value": number(r.value),
             "previous_period": str(r.previous_period) if r.previous_period else None,
-            "previous_value": _number(r.previous_value),
-            "change": _number(r.change),
+            "previous_value": number(r.previous_value),
+            "change": number(r.change),
             "change_percent": None if r.change_percent is None else round(r.change_percent, 1),
             "implausible": words.yes_no(bool(r.implausible)),
             "version": r.version,
@@ -230,97 +221,11 @@ def _summary_blocks(report: Report) -> tuple[pd.DataFrame, list[tuple[str, Any]]
 
 
 def _cell_value(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    if isinstance(value, Decimal):
-        return _number(value)
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if isinstance(value, Quarter):
         return str(value)
     return value
-
-
-class _SheetWriter:
-    """A write-only sheet: widths first, then the rows (bold header, formatted times).
-
-    Styled cells copy the style of one prototype cell per kind: setting fonts and formats cell
-    by cell costs more than writing the cell.
-    """
-
-    def __init__(self, workbook: Any, title: str) -> None:
-        self.sheet = workbook.create_sheet(title)
-        self.rows: list[tuple[list[Any], str]] = []  # (cells, kind: header, data or key)
-        self.decimals: set[int] = set()  # columns of data rows with one decimal place
-
-    def add(self, cells: list[Any], kind: str = "data") -> None:
-        self.rows.append(([_cell_value(v) for v in cells], kind))
-
-    def write(self, filter_rows: int, columns: int) -> None:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Alignment, Font
-        from openpyxl.utils import get_column_letter
-
-        sheet = self.sheet
-        widths = [0] * columns
-        for cells, _kind in self.rows:
-            for i, value in enumerate(cells[:columns]):
-                if value is None:
-                    continue
-                if isinstance(value, datetime):
-                    size = 16
-                elif isinstance(value, str):
-                    size = max(map(len, value.splitlines()), default=0)
-                else:
-                    size = len(str(value))
-                if size > widths[i]:
-                    widths[i] = size
-        wrap = set()
-        for i, width in enumerate(widths):
-            sheet.column_dimensions[get_column_letter(i + 1)].width = max(
-                min(width + 2, _WIDTH_CAP), 6)
-            if width + 2 > _WIDTH_CAP:
-                wrap.add(i)
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{filter_rows + 1}"
-
-        def prototype(**style: Any) -> Any:
-            cell = WriteOnlyCell(sheet)
-            for name, value in style.items():
-                setattr(cell, name, value)
-            return cell._style
-
-        styles = {
-            "bold": prototype(font=Font(bold=True)),
-            "time": prototype(number_format=_DATETIME_FORMAT),
-            "decimal": prototype(number_format=_DECIMAL_FORMAT),
-            "wrap": prototype(alignment=Alignment(wrap_text=True, vertical="top")),
-        }
-
-        def styled(value: Any, kind: str) -> Any:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell._style = copy(styles[kind])
-            return cell
-
-        for cells, kind in self.rows:
-            if kind == "header":
-                sheet.append([styled(v, "bold") for v in cells])
-                continue
-            out: list[Any] = []
-            for i, value in enumerate(cells):
-                if kind == "key" and i == 0:
-                    out.append(styled(value, "bold"))
-                elif isinstance(value, datetime):
-                    out.append(styled(value, "time"))
-                elif isinstance(value, float) and i in self.decimals and kind == "data":
-                    out.append(styled(value, "decimal"))
-                elif i in wrap and isinstance(value, str) and kind == "data":
-                    out.append(styled(value, "wrap"))
-                else:
-                    out.append(value)
-            sheet.append(out)
 
 
 def _headers(keys: Iterable[str]) -> list[str]:
@@ -331,43 +236,31 @@ def _headers(keys: Iterable[str]) -> list[str]:
     return labels
 
 
-def _write_table(writer: _SheetWriter, frame: pd.DataFrame) -> None:
+def _table_sheet(title: str, frame: pd.DataFrame) -> Sheet:
     keys = list(frame.columns)
-    writer.decimals = {i for i, k in enumerate(keys) if k in _DECIMAL_COLUMNS}
-    writer.add(_headers(keys), "header")
+    sheet = Sheet(title, number_formats={i: _DECIMAL_FORMAT for i, k in enumerate(keys)
+                                         if k in _DECIMAL_COLUMNS})
+    sheet.header(_headers(keys))
     for row in frame.itertuples(index=False, name=None):
-        writer.add(list(row))
+        sheet.row([_cell_value(v) for v in row])
+    return sheet
 
 
 def workbook_bytes(report: Report) -> bytes:
     """The report as .xlsx bytes."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
     sheet_names = {key: texts.say(WORDS, "sheet", key=key) for key in SHEETS}
 
     priorities, facts, flags = _summary_blocks(report)
-    summary = _SheetWriter(workbook, sheet_names["ozet"])
-    _write_table(summary, priorities)
-    columns = len(priorities.columns)
-    summary.add([])
+    summary = _table_sheet(sheet_names["ozet"], priorities)
+    summary.blank()
     for key, value in facts:
-        summary.add([key, value], "key")
+        summary.key_row([key, _cell_value(value)])
     if len(flags):
-        summary.add([])
-        summary.add(_headers(flags.columns), "header")
+        summary.blank()
+        summary.header(_headers(flags.columns))
         for row in flags.itertuples(index=False, name=None):
-            summary.add(list(row))
-    summary.write(filter_rows=len(priorities), columns=columns)
+            summary.row([_cell_value(v) for v in row])
 
-    for key, frame in tables(report).items():
-        writer = _SheetWriter(workbook, sheet_names[key])
-        _write_table(writer, frame)
-        writer.write(filter_rows=len(frame), columns=len(frame.columns))
-
-    workbook.properties.creator = "kume"
-    workbook.properties.created = _FIXED_TIME
-    workbook.properties.modified = _FIXED_TIME
-    raw = io.BytesIO()
-    workbook.save(raw)
-    return _normalise_zip(raw.getvalue())
+    sheets = [summary]
+    sheets += [_table_sheet(sheet_names[key], frame) for key, frame in tables(report).items()]
+    return spreadsheets.workbook_bytes(sheets)
