@@ -82,9 +82,14 @@ def csv_field(value: Any) -> Any:
 
 
 def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 CSV, "\\n" line ends; every field through `csv_field`."""
+    """UTF-8 CSV, "\\n" line ends; every field through `csv_field`.
+
+    Every text field is in double quotes: Excel set to Turkish splits a CSV at ";" (the
+    Turkish list separator), so an unquoted "x;=1+2" would become a formula cell "=1+2"
+    behind the leading-quote guard. Quoted, it stays one text field.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     for row in rows:
         writer.writerow([csv_field(v) for v in row])
     return out.getvalue().encode("utf-8")

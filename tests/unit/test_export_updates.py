@@ -367,7 +367,7 @@ def test_cli(engine, kume, tmp_path):
 
     csv_out = kume("export", "updates", "--format", "csv", "--out", "-", "--since", "2015Q1")
     lines = csv_out.stdout_bytes.decode("utf-8").splitlines()
-    assert len(lines) == 2 and lines[1].startswith("durum,2015Q1,2015 1. Çeyrek,E1.1.1")
+    assert len(lines) == 2 and lines[1].startswith('"durum","2015Q1","2015 1. Çeyrek","E1.1.1"')
 
     bad = kume("export", "updates", "--out", "-", "--since", "2014Q5", standalone=True)
     assert bad.exit_code == 2 and "Çeyrek 1 ile 4 arasında olmalı" in bad.output

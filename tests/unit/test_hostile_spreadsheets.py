@@ -324,3 +324,14 @@ def test_control_characters_do_not_break_a_workbook(engine):
                            created_at=datetime(2014, 7, 3, 9, 0, tzinfo=UTC)))
     answer = _cells(_workbook(engine, ReportFilters(period=Q2))["Güncellemeler"])[0]
     _assert_text(answer["Yapılanlar"], "zilsesi")
+
+
+def test_csv_text_survives_excel_splitting_at_semicolons():
+    """Excel set to Turkish splits a CSV at ";": every text field is quoted, so a formula
+    behind a semicolon stays inside its text field; numbers stay bare."""
+    from tracker.spreadsheets import csv_bytes
+
+    line = csv_bytes([["x;=1+2", -5, 7.5, None]]).decode("utf-8").strip()
+    assert line == '"x;=1+2",-5,7.5,""'
+    pieces = next(csv.reader(io.StringIO(line), delimiter=";"))
+    assert not any(p.startswith(("=", '"=')) for p in pieces[1:])
