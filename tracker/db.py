@@ -12,9 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
+from tracker.resources import data_dir
+
 logger = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = data_dir("migrations")
 
 
 def normalise_url(url: str) -> str:

@@ -8,12 +8,13 @@ calls one by name, so a domain error keeps a code and its parameters, not a sent
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+from tracker.resources import data_dir
+
+TEMPLATES_DIR = data_dir("templates")
 
 
 def _filters(env: Environment) -> Environment:

@@ -1,0 +1,1 @@
+"""kume's templates, installed as the package kume.templates (see pyproject.toml)."""
