@@ -535,7 +535,8 @@ async def test_a_row_that_cannot_be_sent_fails_alone_and_the_others_go_out(engin
     """A row kume cannot even build (a button written before callback data was made of ids,
     too long for Telegram; buttons in a shape nobody expects) is failed with its reason and
     logged; the rows around it are sent. It used to stop the drain and stay `sending`."""
-    people = add_people(engine, api, {6010: ("EBSO", Role.REPORTER), 6011: ("İZTO", Role.REPORTER)})
+    people = add_people(engine, api, {6010: ("EBSO", Role.REPORTER),
+                                      6011: ("İZTO", Role.REPORTER)})
     notify(engine, people[6010], 2, at(4, 2))
     long_code = "Eylem.Çağrı-Öğütlü_Işık.Şükrü-İğdeli.Ümran.Gökçe-1.2.3"
     poisoned = {
