@@ -14,6 +14,7 @@ and text is all it takes.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -30,9 +31,17 @@ _SPACE_WINDOW = 0.25  # break a long line at a space only within the last quarte
 
 
 def size(text: str) -> int:
-    """Telegram's measure, made safe: UTF-16 code units of the HTML as written, which is never
-    less than the length Telegram counts after parsing it (tags vanish, `&amp;` counts one)."""
-    return len(text.encode("utf-16-le")) // 2
+    """The length Telegram limits: the text after parsing (a tag counts nothing, `&amp;` one),
+    in UTF-16 code units, which is never less than the characters Telegram counts."""
+    return sum(_units(token) for token in _TOKEN.findall(text))
+
+
+def _units(token: str) -> int:
+    if _is_tag(token):
+        return 0
+    if token.startswith("&") and len(token) > 1:
+        token = html.unescape(token)
+    return len(token.encode("utf-16-le")) // 2
 
 
 def fit_notice(text: str | None) -> str | None:
@@ -42,108 +51,68 @@ def fit_notice(text: str | None) -> str | None:
 
 @dataclass
 class _Parts:
+    """The parts made so far and the one being filled, with the tags open at its end."""
+
     limit: int
     done: list[str] = field(default_factory=list)
     pieces: list[str] = field(default_factory=list)
     used: int = 0
-    reopened: int = 0  # what the tags opened again at the start of this part take
     has_text: bool = False
     # The tags open at this point: (name, the opening tag as written, to open it again).
     open_tags: list[tuple[str, str]] = field(default_factory=list)
 
-    def closing(self, open_tags: list[tuple[str, str]] | None = None) -> str:
-        tags = self.open_tags if open_tags is None else open_tags
-        return "".join(f"</{name}>" for name, _ in reversed(tags))
-
     def room(self) -> int:
-        """What may still be added to this part, keeping room to close its open tags."""
-        return self.limit - self.used - size(self.closing())
+        return self.limit - self.used
 
-    def add(self, piece: str) -> None:
-        self.pieces.append(piece)
-        self.used += size(piece)
-        if piece.strip() and not piece.startswith("<"):
+    def add(self, token: str) -> None:
+        self.pieces.append(token)
+        self.used += _units(token)
+        if token.strip() and not _is_tag(token):
             self.has_text = True
-
-    def track(self, token: str) -> None:
-        """Follow the open tags through `token` (already added)."""
-        match = _TAG.match(token)
-        if match is None or not token.startswith("<"):
+        match = _TAG.match(token) if _is_tag(token) else None
+        if match is None:
             return
-        closing, name = match.group(1) == "/", match.group(2).lower()
-        if not closing:
+        name = match.group(2).lower()
+        if match.group(1) != "/":
             self.open_tags.append((name, token))
         elif any(n == name for n, _ in self.open_tags):
             while self.open_tags and self.open_tags.pop()[0] != name:
                 pass
 
     def flush(self) -> None:
-        """End this part (closing its tags) and begin the next (opening them again)."""
+        """End this part, closing its open tags, and begin the next, opening them again."""
         # Tags opened at the very end enclose nothing here: they open in the next part only.
         kept = len(self.open_tags)
         while kept and self.pieces and self.pieces[-1] == self.open_tags[kept - 1][1]:
             self.pieces.pop()
             kept -= 1
         if self.has_text:
-            self.done.append("".join(self.pieces) + self.closing(self.open_tags[:kept]))
-        self.pieces, self.used, self.reopened, self.has_text = [], 0, 0, False
-        reopen = "".join(tag for _, tag in self.open_tags)
-        # Room for at least one character (two UTF-16 units) after the tags, or no tags: a
-        # nesting no message could hold makes the next part start bare.
-        if size(reopen) + size(self.closing()) > self.limit - 2:
-            self.open_tags = []
-            return
-        if reopen:
-            self.pieces.append(reopen)
-            self.used = self.reopened = size(reopen)
-
-    def fits(self, tokens: list[str], fresh: bool = False) -> bool:
-        """Whether `tokens` fit in this part (`fresh`: in a part of their own after this one),
-        the tags they leave open closed after them."""
-        probe = _Parts(self.limit, open_tags=list(self.open_tags))
-        for token in tokens:
-            probe.track(token)
-        needed = sum(size(t) for t in tokens) + size(self.closing(probe.open_tags))
-        before = size("".join(tag for _, tag in self.open_tags)) if fresh else self.used
-        return before + needed <= self.limit
+            closing = "".join(f"</{name}>" for name, _ in reversed(self.open_tags[:kept]))
+            self.done.append("".join(self.pieces) + closing)
+        self.pieces = [tag for _, tag in self.open_tags]
+        self.used, self.has_text = 0, False
 
     def add_line(self, tokens: list[str]) -> None:
-        """Token by token; a text token too long for the room left is broken."""
+        """Token by token; text too long for the room left is broken (an entity never)."""
         for token in tokens:
-            if _closes_nothing(token, self.open_tags):
-                continue  # its opening tag was too big to keep: keep the HTML balanced
-            while True:
-                if _cost(token) <= self.room():
-                    self.add(token)
-                    self.track(token)
+            while _units(token) > self.room():
+                entity = token.startswith("&") and len(token) > 1
+                if self.used == 0 and (entity or _units(token[0]) > self.limit):
+                    token = ""  # a limit below one character: nothing could hold it
                     break
-                if token.startswith(("<", "&")) and len(token) > 1:
-                    if self.used == self.reopened:  # bigger than any message could hold
-                        break
+                if entity:
                     self.flush()
                     continue
                 head, token = _break(token, self.room())
                 if head:
                     self.add(head)
                 self.flush()
+            if token:
+                self.add(token)
 
 
-def _cost(token: str) -> int:
-    """What adding `token` takes from the room: an opening tag takes its closing tag too, so
-    the closing tag itself takes nothing more."""
-    match = _TAG.match(token)
-    if match is None or not token.startswith("<"):
-        return size(token)
-    if match.group(1) == "/":
-        return 0
-    return size(token) + size(f"</{match.group(2).lower()}>")
-
-
-def _closes_nothing(token: str, open_tags: list[tuple[str, str]]) -> bool:
-    match = _TAG.match(token)
-    if match is None or match.group(1) != "/":
-        return False
-    return all(name != match.group(2).lower() for name, _ in open_tags)
+def _is_tag(token: str) -> bool:
+    return token.startswith("<") and len(token) > 1
 
 
 def _break(text: str, room: int) -> tuple[str, str]:
@@ -170,8 +139,9 @@ def fit_message(text: str, limit: int = MAX_TEXT) -> list[str]:
     for line in text.split("\n"):
         tokens = _TOKEN.findall(line)
         separator = ["\n"] if parts.has_text else []
-        # A line that fits no message is broken anyway: it begins where the text is.
-        if parts.fits(separator + tokens) or not parts.fits(tokens, fresh=True):
+        needed = size(line)
+        # A line longer than a message is broken anyway: it begins where the text is.
+        if needed > limit or parts.used + len(separator) + needed <= limit:
             parts.add_line(separator + tokens)
             continue
         parts.flush()
