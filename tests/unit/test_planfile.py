@@ -210,6 +210,14 @@ def test_codes_of_the_longest_length_with_turkish_letters_are_accepted(engine, t
         ("indicators", "title", "G" * 501, "çok uzun (501 karakter); en fazla 500"),
         ("clusters", "code", "organik gıda", "“organik gıda” kod olarak kullanılamaz"),
         ("organisations", "short", "K" * 121, "çok uzun (121 karakter); en fazla 120"),
+        # A value quoted back is shortened: the message stays readable at any length.
+        pytest.param(
+            "goals",
+            "priority",
+            "Ö" * 200_000,
+            "“" + "Ö" * 59 + "…” kodlu öncelik bu planda yok.",
+            id="a long reference",
+        ),
     ],
 )
 def test_every_code_and_title_is_checked_in_place(engine, tmp_path, table, field, value, words):
