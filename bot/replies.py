@@ -5,17 +5,11 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
-from telegram import (
-    BotCommand,
-    BotCommandScopeChat,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Update,
-)
-from telegram.constants import ParseMode
+from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.fit import fit_notice, send_html
 from tracker import texts
 
 
@@ -45,7 +39,9 @@ async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: O
         # A query answered already (a duplicate update) or too old (pressed while the bot was
         # down) cannot be answered; what the press did must still be shown.
         with contextlib.suppress(BadRequest):
-            await update.callback_query.answer(outcome.notice, show_alert=outcome.alert)
+            await update.callback_query.answer(
+                fit_notice(outcome.notice), show_alert=outcome.alert
+            )
         if outcome.replies:
             # The question is answered: its buttons go, so they cannot be pressed twice.
             with contextlib.suppress(BadRequest):
@@ -61,10 +57,4 @@ async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: O
             scope=BotCommandScopeChat(chat.id),
         )
     for reply in outcome.replies:
-        await context.bot.send_message(
-            chat.id,
-            reply.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=reply.markup,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        )
+        await send_html(context.bot, chat.id, reply.text, reply.markup)

@@ -35,6 +35,7 @@ from telegram.error import (
 )
 
 from bot import callbacks
+from bot.fit import fit_message
 from tracker import texts
 from tracker.calendar import CalendarSettings, may_send_at
 from tracker.clock import Clock
@@ -114,7 +115,10 @@ class OutboxSender:
             )
             if claimed is None:
                 continue  # another sender took it
-            outcome = await self._send(claimed)
+            try:
+                outcome = await self._send(claimed)
+            except Exception as exc:  # one bad row must not stop everyone else's messages
+                outcome = await self._poisoned(claimed, exc)
             report.by_status[outcome] = report.by_status.get(outcome, 0) + 1
             if outcome == "halted":
                 break
@@ -163,12 +167,24 @@ class OutboxSender:
             await self._finish(row, NotificationStatus.SKIPPED)
             return "skipped"
         markup = _markup(row.buttons)
+        # Past Telegram's length, several messages, the buttons on the last. A retry goes on
+        # from the part that failed: the ones before it have arrived.
+        parts = fit_message(row.text)
+        next_part = 0
+        message_id: int | None = None
         error = ""
         for attempt in range(self.limits.max_attempts):
             try:
-                message = await self.bot.send_message(
-                    row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True))
+                while next_part < len(parts):
+                    if next_part > 0:
+                        await self._pace(row.chat_id)
+                    last = next_part == len(parts) - 1
+                    message = await self.bot.send_message(
+                        row.chat_id, parts[next_part], parse_mode=ParseMode.HTML,
+                        reply_markup=markup if last else None,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True))
+                    message_id = message.message_id
+                    next_part += 1
             except RetryAfter as exc:
                 seconds = _retry_seconds(exc)
                 error = f"429 retry after {seconds:g} s"
@@ -195,7 +211,7 @@ class OutboxSender:
                 await asyncio.sleep(self.limits.backoff[min(attempt, len(self.limits.backoff)
                                                             - 1)])
                 continue
-            await self._finish(row, NotificationStatus.SENT, message_id=message.message_id,
+            await self._finish(row, NotificationStatus.SENT, message_id=message_id,
                                attempts=attempt + 1)
             logger.info("notification %s (%s) sent to person %s after %d attempt(s)",
                         row.id, row.kind, row.person_id, attempt + 1)
@@ -206,6 +222,18 @@ class OutboxSender:
         logger.warning("notification %s deferred after %d attempts: %s", row.id,
                        self.limits.max_attempts, error)
         return "pending"
+
+    async def _poisoned(self, row: Notification, exc: Exception) -> str:
+        """A row kume itself cannot send (its buttons or text could not be built, a bug): it
+        fails for good with the reason, and the drain goes on."""
+        reason = f"{type(exc).__name__}: {exc}"
+        logger.error("notification %s could not be sent and is marked failed: %s", row.id,
+                     reason, exc_info=exc)
+        try:
+            await self._finish(row, NotificationStatus.FAILED, error=reason)
+        except Exception:  # the database too: the row stays `sending` and becomes `unknown`
+            logger.exception("could not mark notification %s failed", row.id)
+        return "failed"
 
     async def _finish(self, row: Notification, status: NotificationStatus, *,
                       error: str | None = None, message_id: int | None = None,

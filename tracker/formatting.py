@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
+from tracker.text import shorten
+
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 LOCALE = "tr_TR"
 
@@ -60,6 +62,7 @@ def add_suffix(value: object, suffix: str) -> str:
 
 
 JINJA_FILTERS = {
+    "shorten": shorten,
     "number": number,
     "percent": percent,
     "day": day,

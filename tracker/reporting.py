@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,12 @@ from tracker.models import (
 )
 from tracker.organisations import groups_of
 from tracker.quarters import Quarter
+from tracker.text import fold
+
+# A button names an action by its id ("#17"), never by its code: the callback data then fits
+# Telegram's 64 bytes whatever the plan's codes, and "#" never starts a code. Nine digits at
+# most, so a forged reference stays inside every database's integer range.
+_ACTION_REF = re.compile(r"#([0-9]{1,9})")
 
 
 def responsible_action_ids(session: Session, organisation_id: int) -> set[int]:
@@ -46,6 +53,30 @@ def active_actions(session: Session, organisation_id: int, quarter: Quarter) -> 
             .order_by(col(Action.plan_id), col(Action.position))
         ).all()
     )
+
+
+def action_ref(action: Action) -> str:
+    """How a button names `action` (see named_action)."""
+    return f"#{action.id}"
+
+
+def named_action(
+    session: Session, actions: list[Action], word: str, quarter: Quarter
+) -> Action:
+    """The one of `actions` that `word` names: its code as typed (`E1.2.4`, any case) or its
+    reference from a button (`#17`). Anything else is refused the same way, whoever made it."""
+    ref = _ACTION_REF.fullmatch(word)
+    if ref is not None:
+        action_id = int(ref.group(1))
+        chosen = next((a for a in actions if a.id == action_id), None)
+        named = session.get(Action, action_id)
+        shown = named.code if named is not None else word
+    else:
+        chosen = next((a for a in actions if fold(a.code) == fold(word)), None)
+        shown = word
+    if chosen is None:
+        raise DomainError("not_your_action", code=shown, quarter=quarter.label)
+    return chosen
 
 
 def may_report_on(session: Session, person: Person, action: Action, quarter: Quarter) -> bool:

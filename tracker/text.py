@@ -25,3 +25,15 @@ def fold(text: str) -> str:
 def clean(text: str | None) -> str:
     """Trim and collapse inner whitespace of a one-line value."""
     return _SPACES.sub(" ", text or "").strip()
+
+
+def shorten(text: object, width: int) -> str:
+    """At most `width` characters: a longer text is cut and ends with "…".
+
+    For quoting stored text (titles, names, answers) in a message of bounded size; cut before
+    escaping, so an HTML entity is never split.
+    """
+    value = "" if text is None else str(text)
+    if len(value) <= width:
+        return value
+    return value[: max(width - 1, 0)].rstrip() + "…"

@@ -24,7 +24,7 @@ async def run_command(
     if name == "durum":
 
         def starter(session, ctx):  # type: ignore[no-untyped-def]
-            return engine("status").start(session, ctx, action_code=argument)
+            return engine("status").start(session, ctx, named=argument)
     elif name == "gosterge":
 
         def starter(session, ctx):  # type: ignore[no-untyped-def]

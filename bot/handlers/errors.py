@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.fit import send_html
 from bot.render import message
 
 logger = logging.getLogger(__name__)
@@ -27,11 +28,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if isinstance(error, Forbidden):
         return  # the person blocked the bot: there is nobody to apologise to
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        # Most often the handler answered the press before it failed; a second answer is
+        # refused, and that must not keep the apology from being sent.
+        with contextlib.suppress(TelegramError):
             await update.callback_query.answer()
-        await context.bot.send_message(
-            update.effective_chat.id, message("apology"), parse_mode=ParseMode.HTML
-        )
+    try:
+        await send_html(context.bot, update.effective_chat.id, message("apology"))
     except TelegramError:
         logger.warning("could not apologise for update %s", update_id)

@@ -15,7 +15,7 @@ from tracker.models import Organisation
 from tracker.notifications.due import AGENCY_ROLES, contacts, duties, snooze
 from tracker.notifications.outbox import enqueue
 from tracker.quarters import Quarter, QuarterError
-from tracker.text import fold
+from tracker.reporting import action_ref, named_action
 
 
 def _quarter(word: str | None) -> Quarter:
@@ -67,7 +67,7 @@ async def degil(
             choices = [
                 [
                     Choice(
-                        f"/degil {quarter} {a.code}",
+                        f"/degil {quarter} {action_ref(a)}",
                         texts.say("texts/buttons.j2", "not_ours_action", code=a.code),
                     )
                 ]
@@ -80,9 +80,7 @@ async def degil(
                 message("not_ours", quarter=quarter, actions=actions),
                 prompt_markup(prompt, None, 0),
             )
-        action = next((a for a in actions if fold(a.code) == fold(words[1])), None)
-        if action is None:
-            raise DomainError("not_your_action", code=words[1], quarter=quarter.label)
+        action = named_action(session, actions, words[1], quarter)
         organisation = session.get(Organisation, person.organisation_id)
         now = svc.clock.now()
         for agent in [p for people in contacts(session, AGENCY_ROLES).values() for p in people]:

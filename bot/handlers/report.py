@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
-from telegram import InputFile, LinkPreviewOptions, Update
-from telegram.constants import ChatAction, MessageLimit, ParseMode
+from telegram import InputFile, Update
+from telegram.constants import ChatAction, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.context import in_session, services
+from bot.fit import send_html
 from bot.handlers.common import refusal, registered, sender, unregistered
 from bot.replies import Outcome, deliver
 from tracker import texts
@@ -99,13 +100,7 @@ async def rapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         context, lambda session: reports.build_report(session, filters, now=now, settings=settings)
     )
     rendered = await asyncio.to_thread(_render, report)
-    for part in split_message(rendered.summary):
-        await context.bot.send_message(
-            chat.id,
-            part,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        )
+    await send_html(context.bot, chat.id, rendered.summary)
     await context.bot.send_document(
         chat.id,
         InputFile(rendered.workbook, filename=rendered.file_name),
@@ -121,24 +116,6 @@ async def rapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             parse_mode=ParseMode.HTML,
             write_timeout=UPLOAD_TIMEOUT,
         )
-
-
-def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """A summary too long for one message in several, cut between lines (no tag of the
-    summary spans lines)."""
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current.strip():
-            parts.append(current)
-        current = line[:limit]
-    if current.strip():
-        parts.append(current)
-    return parts
 
 
 __all__ = ["rapor"]

@@ -64,6 +64,8 @@ class LocalBotApi:
         self.state = ApiState(token, bot_username, bot_id, bot_first_name)
         self.methods = BotMethods(self.state)
         self.calls: list[tuple[float, str, dict[str, Any]]] = []
+        # Every call answered with an error, injected faults included: (method, description).
+        self.refused: list[tuple[str, str]] = []
         self._faults: dict[str, deque[Fault]] = {}
         self._delays: dict[str, deque[float]] = {}
         self._runner: web.AppRunner | None = None
@@ -214,6 +216,7 @@ class LocalBotApi:
             self._raise_fault(method)
             result = await self.methods.call(method, Args(params, uploads))
         except ApiError as err:
+            self.refused.append((method, err.description))
             return _json(err.payload(), err.status)
         finally:
             if not polling:

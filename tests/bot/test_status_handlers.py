@@ -211,6 +211,20 @@ async def test_a_request_telegram_refuses_ends_in_an_apology(harness):
     assert "neler yapıldı" in texts_of(await harness.send(user, "/yardim"))[-1]
 
 
+async def test_a_press_whose_reply_telegram_refuses_still_ends_in_an_apology(harness):
+    """The press was answered before the reply failed; answering it again is refused, and that
+    refusal used to swallow the apology: the person got nothing at all."""
+    user, progress = await at_progress(harness)
+    harness.api.fail_next("sendMessage", status=400, description="Bad Request: test refusal")
+    replies = await harness.press(user, progress, "%50")
+    assert texts_of(replies) == [
+        "Üzgünüm, bir sorun oluştu ve son isteğinizi tamamlayamadım. Kaydedilen yanıtlarınız "
+        "yerinde duruyor; lütfen bir kez daha deneyin. Sorun sürerse ajansa haber verebilirsiniz."
+    ]
+    assert [type(e).__name__ for e in harness.errors] == ["BadRequest"]
+    harness.errors.clear()
+
+
 async def test_telegram_unreachable_is_not_apologised_for(harness):
     user, _ = await at_progress(harness)
     harness.api.fail_next("sendMessage", status=502)

@@ -531,6 +531,62 @@ async def test_400_fails_for_good_without_retrying(engine, api):
     assert "chat not found" in (row.last_error or "").lower()
 
 
+async def test_a_row_that_cannot_be_sent_fails_alone_and_the_others_go_out(engine, api, caplog):
+    """A row kume cannot even build (a button written before callback data was made of ids,
+    too long for Telegram; buttons in a shape nobody expects) is failed with its reason and
+    logged; the rows around it are sent. It used to stop the drain and stay `sending`."""
+    people = add_people(engine, api, {6010: ("EBSO", Role.REPORTER),
+                                      6011: ("İZTO", Role.REPORTER)})
+    notify(engine, people[6010], 2, at(4, 2))
+    long_code = "Eylem.Çağrı-Öğütlü_Işık.Şükrü-İğdeli.Ümran.Gökçe-1.2.3"
+    poisoned = {
+        "old_long_button": [[["Şimdi yanıtla", f"/durum {long_code}"]]],
+        "odd_shape": [["only a label"]],
+    }
+    with session_scope(engine) as session:
+        person = session.get(Person, people[6011])
+        assert person is not None
+        for kind, buttons_ in poisoned.items():
+            enqueue(session, kind=kind, subject="x", period="2014Q1", person=person,
+                    text="Zehirli satır", buttons=buttons_, not_before=at(4, 2), now=at(4, 2))
+    notify(engine, people[6011], 1, at(4, 2), kind="after")
+    caplog.set_level("ERROR", logger="bot.sender")
+    async with outbox_sender(api, engine, Clock(at(4, 2))) as sender:
+        report = await sender.drain()
+    assert (report.sent, report.failed) == (3, 2)
+    by_kind = {n.kind: n for n in rows(engine)}
+    assert {k: n.status for k, n in by_kind.items() if k in poisoned} == {
+        "old_long_button": NotificationStatus.FAILED, "odd_shape": NotificationStatus.FAILED}
+    assert (by_kind["old_long_button"].last_error or "").startswith(
+        "ValueError: callback data too long")
+    assert (by_kind["odd_shape"].last_error or "").startswith("ValueError: ")
+    assert by_kind["after"].status == NotificationStatus.SENT
+    assert [m["text"] for m in api.user(6011).messages] == ["Bildirim 1 / Kişi 6011"]
+    failed_ids = {by_kind[k].id for k in poisoned}
+    logged = [r for r in caplog.records if "marked failed" in r.getMessage()]
+    assert {r.args[0] for r in logged} == failed_ids  # type: ignore[index]
+
+
+async def test_a_row_longer_than_a_message_goes_out_in_parts_with_its_buttons_last(engine, api):
+    people = add_people(engine, api, {6012: ("EBSO", Role.REPORTER)})
+    lines = [f"• <b>E{i}</b> " + "uzun başlık " * 10 for i in range(80)]
+    with session_scope(engine) as session:
+        person = session.get(Person, people[6012])
+        assert person is not None
+        enqueue(session, kind="prompt", subject="EBSO", period="2014Q1", person=person,
+                text="\n".join(lines), buttons=[[["⏰ Yarın hatırlat", "/ertele 2014Q1"]]],
+                not_before=at(4, 2), now=at(4, 2))
+    async with outbox_sender(api, engine, Clock(at(4, 2))) as sender:
+        report = await sender.drain()
+    assert report.sent == 1
+    messages = api.user(6012).messages
+    assert len(messages) == 3 and all(len(m["text"]) <= 4096 for m in messages)
+    assert [buttons(m) for m in messages] == [[], [], ["⏰ Yarın hatırlat"]]
+    assert "\n".join(m["text"] for m in messages).count("• E") == 80
+    [row] = rows(engine)
+    assert row.telegram_message_id == messages[-1]["message_id"]
+
+
 async def test_a_rejected_token_leaves_the_rows_pending_not_stuck_in_sending(engine, api):
     """401 (the token was revoked): nothing can go out, so nothing may be lost either."""
     people = add_people(engine, api, {6007: ("EBSO", Role.REPORTER)})

@@ -9,7 +9,6 @@ from datetime import timedelta
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from bot.handlers.report import split_message
 from tests.e2e.conftest import ADMIN_ID, DEFAULT_NOW, BotEnv
 from tracker.db import session_scope
 from tracker.models import (
@@ -197,11 +196,3 @@ async def test_an_empty_database_gives_a_summary_not_an_apology(bot_env):
     assert book.sheetnames == SHEETS
     for photo in photos:
         assert stored(bot_env, photo["photo"][0]["file_id"]).startswith(PNG)
-
-
-def test_a_long_summary_is_cut_between_lines():
-    text = "\n".join(f"<b>E{i}</b> " + "x" * 60 for i in range(300))
-    parts = split_message(text)
-    assert len(parts) > 1 and all(len(part) <= 4096 for part in parts)
-    assert "\n".join(parts) == text
-    assert split_message("kısa\n\nözet") == ["kısa\n\nözet"]

@@ -138,6 +138,31 @@ CSV_BREAKAGES = {
     "duplicate code": ("E1.1.3", "kod", "E1.1.2", ["“E1.1.2” kodu birden fazla kez"]),
     "missing title": ("E2.1.1", "başlık", "", ["boş bırakılamaz"]),
     "unknown goal": ("E2.1.2", "hedef", "H9.9", ["“H9.9” kodlu hedef bu planda yok"]),
+    "code with symbols": (
+        "E1.1.1",
+        "kod",
+        "E1.1.1'); DROP TABLE action;--",
+        ["“E1.1.1'); DROP TABLE action;--” kod olarak kullanılamaz", "nokta (.), tire (-)"],
+    ),
+    "code with a space": ("E1.1.2", "kod", "E 1.1.2", ["“E 1.1.2” kod olarak kullanılamaz"]),
+    "code not starting with a letter or digit": (
+        "E1.1.3",
+        "kod",
+        "-E1.1.3",
+        ["“-E1.1.3” kod olarak"],
+    ),
+    "code too long": (
+        "E1.2.1",
+        "kod",
+        "Eylem.Çağrı-Öğütlü_Işık.Şükrü-İğdeli.Ümran.Gökçe-1.2.3",
+        ["çok uzun (54 karakter); en fazla 16 karakter olabilir."],
+    ),
+    "title too long": (
+        "E1.2.2",
+        "başlık",
+        "Uzun başlık " * 420,
+        ["çok uzun (5.039 karakter); en fazla 1.000 karakter olabilir."],
+    ),
 }
 
 
@@ -156,6 +181,56 @@ def test_a_broken_csv_names_row_and_column_and_changes_nothing(engine, tmp_path,
     assert f"bozuk.csv: Eylemler tablosu, {line + 1}. satır, “{column}” sütunu:" in message
     for word in words:
         assert word in message
+    assert _export(engine, "json") == before
+
+
+def test_codes_of_the_longest_length_with_turkish_letters_are_accepted(engine, tmp_path):
+    doc = json.loads(_export(engine, "json"))
+    longest = "Ğİ.ŞÇ-Öü_ığşç.12"  # 16 characters, 29 bytes
+    doc["actions"][0]["code"] = longest
+    doc["actions"][0]["title"] = "Ş" * 1000
+    doc["indicators"][0]["title"] = "Ç" * 500
+    doc["goals"][0]["title"] = "Ü" * 500
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    _import(engine, path)
+    with Session(engine) as session:
+        action = session.exec(select(Action).where(Action.code == longest)).one()
+    assert action.title == "Ş" * 1000
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "value", "words"),
+    [
+        ("plan", "title", "P" * 301, "çok uzun (301 karakter); en fazla 300"),
+        ("plan", "code", "İZKA 2024", "“İZKA 2024” kod olarak kullanılamaz"),
+        ("priorities", "code", "Ö1<b>", "“Ö1<b>” kod olarak kullanılamaz"),
+        ("goals", "title", "H" * 501, "çok uzun (501 karakter); en fazla 500"),
+        ("indicators", "code", "G" * 17, "çok uzun (17 karakter); en fazla 16"),
+        ("indicators", "title", "G" * 501, "çok uzun (501 karakter); en fazla 500"),
+        ("clusters", "code", "organik gıda", "“organik gıda” kod olarak kullanılamaz"),
+        ("organisations", "short", "K" * 121, "çok uzun (121 karakter); en fazla 120"),
+        # A value quoted back is shortened: the message stays readable at any length.
+        pytest.param(
+            "goals",
+            "priority",
+            "Ö" * 200_000,
+            "“" + "Ö" * 59 + "…” kodlu öncelik bu planda yok.",
+            id="a long reference",
+        ),
+    ],
+)
+def test_every_code_and_title_is_checked_in_place(engine, tmp_path, table, field, value, words):
+    doc = json.loads(_export(engine, "json"))
+    record = doc[table] if table == "plan" else doc[table][1]
+    record[field] = value
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    before = _export(engine, "json")
+    with pytest.raises(PlanImportError) as caught:
+        _import(engine, path)
+    place = f"“{field}” alanı" if table == "plan" else f"2. kayıt, “{field}” alanı"
+    assert f"{place}: {words}" in str(caught.value)
     assert _export(engine, "json") == before
 
 

@@ -586,6 +586,8 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         ],
         "file_too_large": one(megabytes=20),
         "not_integer": one(value="x"),
+        "too_long": one(length=5040, limit=1000),
+        "bad_code": [{"value": "E1.1.1'); DROP TABLE action;--" * 3, "limit": 16}],
         "csv_header": one(column="tablo"),
         "duplicate": one(value="E1.1.1", first=3),
         "cannot_drop_reported": one(value="E1.1.1"),

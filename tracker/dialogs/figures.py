@@ -32,6 +32,7 @@ from tracker.figures import (
 from tracker.formatting import number
 from tracker.models import Cluster, Dialog, Indicator, IndicatorValue
 from tracker.quarters import Quarter
+from tracker.text import shorten
 
 KIND = "figures"
 T = "messages/figures.j2"
@@ -216,7 +217,7 @@ class _State:
         return [
             {
                 "indicator": indicator,
-                "title": _short(indicator.title),
+                "title": shorten(indicator.title, SUMMARY_TITLE_MAX),
                 "mark": self.mark(indicator),
                 "value": self.answer(indicator),
                 "stored": self.stored(indicator),
@@ -235,12 +236,6 @@ class _State:
         if step != "odd":
             self.data.pop("pending", None)
         service.advance(session, dialog, step, self.data, ctx.now)
-
-
-def _short(title: str) -> str:
-    if len(title) <= SUMMARY_TITLE_MAX:
-        return title
-    return title[: SUMMARY_TITLE_MAX - 1].rstrip() + "…"
 
 
 def _common(state: _State) -> dict[str, Any]:

@@ -18,19 +18,19 @@ from tracker.dialogs.base import (
     TextInput,
     button,
 )
-from tracker.errors import DomainError
 from tracker.locks import locked_for, open_quarter_for
 from tracker.models import Action, Dialog, Status
 from tracker.numbers import NumberFormatError, parse_tr_figure
 from tracker.quarters import Quarter
 from tracker.reporting import (
     StatusAnswers,
+    action_ref,
     active_actions,
     current_updates,
+    named_action,
     record_status_update,
     starting_point,
 )
-from tracker.text import fold
 
 KIND = "status"
 T = "messages/status.j2"
@@ -58,9 +58,10 @@ def _finished(name: str, **params: Any) -> Prompt:
 
 
 def start(
-    session: Session, ctx: Context, action_code: str | None = None
+    session: Session, ctx: Context, named: str | None = None
 ) -> tuple[Dialog | None, Prompt]:
-    """Begin /durum: choose an action, or go straight to the one given or the only one."""
+    """Begin /durum: choose an action, or go straight to the one `named` (a code as typed or
+    a button's reference, see tracker.reporting.named_action) or the only one."""
     quarter = open_quarter_for(session, ctx.person.organisation_id, ctx.now,
                                ctx.settings.calendar)
     if quarter is None:
@@ -68,11 +69,8 @@ def start(
     actions = active_actions(session, ctx.person.organisation_id, quarter)
     if not actions:
         return None, _finished("nothing_to_report", quarter=quarter)
-    if action_code is not None:
-        chosen = next((a for a in actions if fold(a.code) == fold(action_code)), None)
-        if chosen is None:
-            raise DomainError("not_your_action", code=action_code, quarter=quarter.label)
-        return _open_action(session, ctx, chosen, quarter)
+    if named is not None:
+        return _open_action(session, ctx, named_action(session, actions, named, quarter), quarter)
     if len(actions) == 1:
         return _open_action(session, ctx, actions[0], quarter)
     dialog = service.open_dialog(
@@ -388,7 +386,8 @@ def _save(
         if a.id not in current_updates(session, ctx.person.organisation_id, quarter)
     ]
     choices = [
-        [Choice(f"/durum {a.code}", button("next_action", code=a.code))] for a in remaining[:1]
+        [Choice(f"/durum {action_ref(a)}", button("next_action", code=a.code))]
+        for a in remaining[:1]
     ]
     result = _prompt("saved", choices, update=row, remaining=len(remaining), **params)
     result.finished = True

@@ -33,6 +33,7 @@ from tracker.models import (
 )
 from tracker.notifications.outbox import enqueue
 from tracker.quarters import Quarter
+from tracker.reporting import action_ref
 
 REPORTING_ROLES = (Role.REPORTER, Role.AGENCY, Role.SECRETARY)
 AGENCY_ROLES = (Role.AGENCY, Role.ADMIN)
@@ -125,7 +126,7 @@ class DueReport:
 def _buttons_for(duty: OrgDuties, reminder: bool, quarter: Quarter) -> list[list[tuple[str, str]]]:
     b = "texts/buttons.j2"
     actions = duty.open_actions if reminder else duty.actions
-    rows = [[(texts.say(b, "answer_action", code=a.code), f"/durum {a.code}")]
+    rows = [[(texts.say(b, "answer_action", code=a.code), f"/durum {action_ref(a)}")]
             for a in actions[:MAX_ACTION_BUTTONS]]
     if duty.indicators and not duty.figures_entered:
         rows.append([(texts.say(b, "enter_figures"), "/gosterge")])

@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 
 from tracker.models import Notification, NotificationStatus, Person
 
+ERROR_LENGTH: int = Notification.__table__.c["last_error"].type.length  # type: ignore[attr-defined]
+
 
 def notification_key(kind: str, subject: str, period: str, person_id: int) -> str:
     return f"{kind}|{subject}|{period}|{person_id}"
@@ -63,7 +65,7 @@ def recover_abandoned(session: Session, now: datetime, after: timedelta) -> int:
 def finish(session: Session, notification_id: int, status: NotificationStatus, now: datetime,
            *, error: str | None = None, message_id: int | None = None,
            retry_at: datetime | None = None, attempts: int | None = None) -> None:
-    values: dict = {"status": status, "last_error": (error or None) and error[:500]}
+    values: dict = {"status": status, "last_error": (error or None) and error[:ERROR_LENGTH]}
     if attempts is not None:
         values["attempts"] = Notification.attempts + attempts
     if status == NotificationStatus.SENT:

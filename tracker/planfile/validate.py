@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tracker import texts
-from tracker.models import IndicatorType, OrgKind
+from tracker.models import (
+    Action,
+    Cluster,
+    Goal,
+    Indicator,
+    IndicatorType,
+    Organisation,
+    OrgKind,
+    Plan,
+    Priority,
+    ScorecardAdvice,
+    ScorecardEntry,
+)
 from tracker.planfile.records import FileKind, PlanImportError, Problem, Record
 from tracker.planfile.spec import (
     ActionSpec,
@@ -26,8 +39,44 @@ from tracker.text import clean, fold
 
 _RANGE = re.compile(r"^(.+?)\s*(?:–|—|\.\.|\s-\s)\s*(.+)$")
 _HYPHEN_RANGE = re.compile(r"^(\d{4}\s*[QqÇçCc]\s*[1-4])\s*-\s*(\d{4}\s*[QqÇçCc]\s*[1-4])$")
+# A code is typed after commands (/durum E1.2.4, /rapor H1.2) and shown in every message: letters
+# (Turkish ones included), digits and . - _, starting with a letter or digit. README "Plans are
+# data" documents this pattern.
+_CODE_CHAR = "0-9A-Za-zÇĞİÖŞÜçğıöşüÂÎÛâîû"
+CODE_PATTERN = re.compile(rf"[{_CODE_CHAR}][{_CODE_CHAR}._-]*")
 _TRUE = {"evet", "true", "1", "doğru", "e", "yes"}
 _FALSE = {"hayır", "hayir", "false", "0", "yanlış", "h", "no"}
+
+
+def _length(model: Any, column: str) -> int:
+    length: int = model.__table__.c[column].type.length
+    return length
+
+
+# The longest text each column of a plan file may hold: the database column's length, so a
+# file that imports on SQLite imports on PostgreSQL too (which enforces it).
+LIMITS: dict[tuple[str, str], int] = {
+    ("plan", "code"): _length(Plan, "code"),
+    ("plan", "title"): _length(Plan, "title"),
+    ("plan", "source"): _length(Plan, "source"),
+    ("priorities", "code"): _length(Priority, "code"),
+    ("priorities", "title"): _length(Priority, "title"),
+    ("goals", "code"): _length(Goal, "code"),
+    ("goals", "title"): _length(Goal, "title"),
+    ("actions", "code"): _length(Action, "code"),
+    ("actions", "title"): _length(Action, "title"),
+    ("indicators", "code"): _length(Indicator, "code"),
+    ("indicators", "title"): _length(Indicator, "title"),
+    ("indicators", "unit"): _length(Indicator, "unit"),
+    ("indicators", "note"): _length(Indicator, "note"),
+    ("clusters", "code"): _length(Cluster, "code"),
+    ("clusters", "name"): _length(Cluster, "name"),
+    ("organisations", "short"): _length(Organisation, "short"),
+    ("organisations", "name"): _length(Organisation, "name"),
+    ("organisations", "note"): _length(Organisation, "note"),
+    ("scorecard", "sector"): _length(ScorecardEntry, "sector"),
+    ("scorecard_advice", "text"): _length(ScorecardAdvice, "text"),
+}
 
 
 def _say(macro: str, **params: Any) -> str:
@@ -51,6 +100,30 @@ class _Checker:
         )
 
     def text(self, record: Record, column: str, required: bool = True) -> str | None:
+        text = self._text(record, column, required)
+        return None if text is None else self._within_limit(record, column, text)
+
+    def code(self, record: Record, column: str = "code") -> str | None:
+        """A code of the plan (plan, priority, goal, action, indicator, cluster)."""
+        text = self._text(record, column, required=True)
+        if text is None:
+            return None
+        # Composed form, so a "İ" written as "I" + combining dot matches the pattern.
+        text = unicodedata.normalize("NFC", text)
+        if not CODE_PATTERN.fullmatch(text):
+            limit = LIMITS[(record.table, column)]
+            self.problem(record, column, _say("bad_code", value=text, limit=limit))
+            return None
+        return self._within_limit(record, column, text)
+
+    def _within_limit(self, record: Record, column: str, text: str) -> str | None:
+        limit = LIMITS.get((record.table, column))
+        if limit is not None and len(text) > limit:
+            self.problem(record, column, _say("too_long", length=len(text), limit=limit))
+            return None
+        return text
+
+    def _text(self, record: Record, column: str, required: bool) -> str | None:
         value = record.values.get(column)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -183,7 +256,7 @@ def build_spec(
         check.problem(None, None, _say("plan_count", count=len(plan_records)))
         raise PlanImportError(check.problems)
     plan_record = plan_records[0]
-    code = check.text(plan_record, "code")
+    code = check.code(plan_record)
     title = check.text(plan_record, "title")
     start = _one_quarter(check, plan_record, "start")
     end = _one_quarter(check, plan_record, "end")
@@ -210,7 +283,7 @@ def build_spec(
         return True
 
     for r in by_table.get("clusters", []):
-        c_code, name = check.text(r, "code"), check.text(r, "name")
+        c_code, name = check.code(r), check.text(r, "name")
         if unique(r, "code", c_code) and name:
             spec.clusters.append(ClusterSpec(c_code or "", name))
     cluster_codes = {fold(c.code) for c in spec.clusters} | {fold(c) for c in known_clusters}
@@ -255,13 +328,13 @@ def build_spec(
         org.members = org_refs(r, "members", org.members)
 
     for r in by_table.get("priorities", []):
-        p_code, p_title = check.text(r, "code"), check.text(r, "title")
+        p_code, p_title = check.code(r), check.text(r, "title")
         if unique(r, "code", p_code) and p_title:
             spec.priorities.append(PrioritySpec(p_code or "", p_title))
     priority_codes = {fold(p.code): p.code for p in spec.priorities}
 
     for r in by_table.get("goals", []):
-        g_code, g_title = check.text(r, "code"), check.text(r, "title")
+        g_code, g_title = check.code(r), check.text(r, "title")
         parent = check.text(r, "priority")
         if parent is not None and fold(parent) not in priority_codes:
             check.problem(r, "priority", _say("unknown_parent", value=parent, what="öncelik"))
@@ -272,7 +345,7 @@ def build_spec(
 
     plan_quarters = Quarter.range(spec.start, spec.end) if start and end and start <= end else []
     for r in by_table.get("actions", []):
-        a_code, a_title = check.text(r, "code"), check.text(r, "title")
+        a_code, a_title = check.code(r), check.text(r, "title")
         parent = check.text(r, "goal")
         if parent is not None and fold(parent) not in goal_codes:
             check.problem(r, "goal", _say("unknown_parent", value=parent, what="hedef"))
@@ -311,7 +384,7 @@ def build_spec(
 
     types = [t.value for t in IndicatorType]
     for r in by_table.get("indicators", []):
-        i_code, i_title = check.text(r, "code"), check.text(r, "title")
+        i_code, i_title = check.code(r), check.text(r, "title")
         level = check.integer(r, "level", allowed=(1, 2))
         i_type = check.text(r, "type")
         if i_type is not None and i_type not in types:

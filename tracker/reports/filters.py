@@ -175,6 +175,12 @@ def parse_filters(
     plan, _ = resolve_period(plans, period, now, settings)
     if period is None:
         period = resolve_period(plans, None, now, settings)[1][0]
+    # Codes not in the bundled plan's shape (Ö1, H1.2, E1.2.4) are known by the plan itself.
+    item_codes = {fold(code) for code in _item_codes(session, plan)}
+    scope_words += [w for w in rest if fold(w) in item_codes]
+    rest = [w for w in rest if fold(w) not in item_codes]
+    if len(scope_words) > 1:
+        raise usage_error("reason_twice", kind="scope")
     scope = find_scope(session, plan, scope_words[0]) if scope_words else None
 
     cluster: str | None = None
@@ -210,14 +216,21 @@ def _quarter_at(tokens: list[str], i: int) -> tuple[int, Quarter | None]:
     return 0, None
 
 
+def _item_codes(session: Session, plan: Plan) -> list[str]:
+    """The plan's priority, goal and action codes, in that order."""
+    return [
+        code
+        for model in (Priority, Goal, Action)
+        for code in session.exec(select(model.code).where(model.plan_id == plan.id)).all()
+    ]
+
+
 def find_scope(session: Session, plan: Plan, word: str) -> str:
     """The plan's code for a priority, goal or action code typed in any case ("e1.2.4")."""
     key = fold(word)
-    for model in (Priority, Goal, Action):
-        codes = session.exec(select(model.code).where(model.plan_id == plan.id)).all()
-        for code in codes:
-            if fold(code) == key:
-                return code
+    for code in _item_codes(session, plan):
+        if fold(code) == key:
+            return code
     raise usage_error("reason_unknown_scope", code=word, plan=plan.code)
 
 
