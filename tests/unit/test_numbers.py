@@ -141,12 +141,6 @@ def test_parse_figure_details(text: str, figure: ParsedFigure) -> None:
     assert parse_tr_figure(text) == figure
 
 
-def test_parsed_figure_is_frozen() -> None:
-    figure = parse_tr_figure("12")
-    with pytest.raises(AttributeError):
-        figure.value = D(1)  # type: ignore[misc]
-
-
 # ------------------------------------------------------------------------------ rejected
 
 
