@@ -156,11 +156,9 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if dialog.last_update_id is not None and who.update_id <= dialog.last_update_id:
             return Outcome()  # this very press was applied already (a duplicate update)
         if dialog.status != DialogStatus.ACTIVE or dialog.revision != press.revision:
-            outcome = Outcome(notice=message("stale_button"))
-            if dialog.status == DialogStatus.ACTIVE:
-                ctx = _context(context, person)
-                show(outcome, engine(dialog.kind).prompt(session, dialog, ctx), dialog)
-            return outcome
+            # Usually a second quick tap on the same question: the current question is already
+            # on screen, so sending it again would only repeat it. The notice is enough.
+            return Outcome(notice=message("stale_button"))
         return _answer(session, context, person, dialog, ChoiceInput(press.key), who.update_id)
 
     await deliver(update, context, await in_session(context, work))

@@ -161,8 +161,22 @@ async def test_an_old_button_after_the_question_moved_on_is_stale_and_changes_no
     before = harness.dialogs()
     replies = await harness.press(user, progress, "%100")
     assert user.callback_answers[-1]["text"] == "Bu düğme artık geçerli değil."
-    assert "neler yapıldı" in replies[-1]["text"]  # the current question, asked again
+    assert replies == []  # the notice only: the current question is on screen already
     assert harness.dialogs() == before
+
+
+async def test_two_quick_presses_on_one_question_send_the_next_question_once(harness):
+    user, progress = await at_progress(harness)
+
+    async def two_taps():
+        await user.press(progress, "%25")
+        await user.press(progress, "%50")  # before the bot answered the first
+
+    replies = await harness.act(user, two_taps())
+    assert len(replies) == 1 and "neler yapıldı" in replies[0]["text"]
+    stale = "Bu düğme artık geçerli değil."
+    assert [a["text"] for a in user.callback_answers[-2:]] == [None, stale]
+    assert the_dialog(harness).data["answers"]["progress"] == 25
 
 
 async def test_answers_of_the_longest_allowed_length_still_give_a_summary(harness):
