@@ -231,3 +231,40 @@ async def test_telegram_unreachable_is_not_apologised_for(harness):
     assert await harness.send(user, "40") == []
     assert [type(e).__name__ for e in harness.errors] == ["NetworkError"]
     harness.errors.clear()
+
+
+BARE_FIGURES = ["%60", "60", "60%", "yüzde 60", "Yüzde 60", "% 60"]
+
+
+async def test_a_figure_alone_is_not_taken_as_the_narrative(harness):
+    user, _ = await at_progress(harness)
+    await harness.send(user, "%30")
+    for typed in BARE_FIGURES:
+        replies = await harness.send(user, typed)
+        assert len(replies) == 1, typed
+        text = replies[0]["text"]
+        assert text.startswith(
+            f"⚠️ Bu bir açıklama gibi görünmüyor: yalnızca bir sayı yazılmış (“{typed}”)."
+        ), typed
+        assert "özette “Düzelt”e basabilirsiniz" in text, typed
+        assert "Bu çeyrekte neler yapıldı?" in text, typed  # the same question again
+        dialog = the_dialog(harness)
+        assert dialog.step == "narrative", typed
+        assert dialog.data["answers"] == {"status": "in_progress", "progress": 30}, typed
+    narrative = "%60'a ulaşıldı: iki çalıştay yapıldı"
+    replies = await harness.send(user, narrative)
+    assert "kanıt" in replies[0]["text"]
+    assert the_dialog(harness).data["answers"]["narrative"] == narrative
+
+
+async def test_a_figure_alone_is_not_taken_as_the_blockers(harness):
+    user = await harness.register(1001, "EBSO", Role.REPORTER)
+    pick = (await harness.send(user, "/durum"))[0]
+    status = (await harness.press(user, pick, buttons(pick)[0]))[0]
+    await harness.press(user, status, "Gecikmede")
+    await harness.send(user, "20")
+    await harness.send(user, "Ziyaretler ertelendi")
+    replies = await harness.send(user, "%40")
+    assert replies[0]["text"].startswith("⚠️ Bu bir açıklama gibi görünmüyor")
+    assert "Gecikmeye ne yol açıyor" in replies[0]["text"]
+    assert the_dialog(harness).step == "blockers"

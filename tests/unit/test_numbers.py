@@ -11,6 +11,7 @@ from tracker.numbers import (
     NumberFormatError,
     ParsedFigure,
     format_tr_number,
+    is_only_a_figure,
     parse_tr_figure,
     parse_tr_number,
 )
@@ -374,3 +375,24 @@ def test_multiplier_words(value: int, word_and_power: tuple[str, int]) -> None:
     word, power = word_and_power
     assert parse_tr_number(f"{format_tr_number(value)} {word}") == value * 10**power
     assert parse_tr_number(f"{value} {word.upper()}") == value * 10**power
+
+
+@pytest.mark.parametrize(
+    ("text", "only"),
+    [
+        ("60", True),
+        ("%60", True),
+        ("60%", True),
+        ("yüzde 60", True),
+        ("YÜZDE 60", True),
+        ("yuzde60", True),
+        ("2,5 milyon TL", True),
+        ("%60 tamamlandı", False),
+        ("yüzde kırk", False),
+        ("2 çalıştay yapıldı", False),
+        ("yüzde", False),
+        ("", False),
+    ],
+)
+def test_is_only_a_figure(text: str, only: bool) -> None:
+    assert is_only_a_figure(text) is only

@@ -527,6 +527,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "figures_wrong_indicator": one(count=2),
         "text_too_long": one(length=2345, limit=2000),
         "progress_not_number": one(value="yüzde kırk"),
+        "not_a_description": [{"value": "%60", "progress_asked": a} for a in (True, False)],
         "progress_range": one(value="150"),
     },
     "texts/errors.j2": {

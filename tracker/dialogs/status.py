@@ -21,7 +21,7 @@ from tracker.dialogs.base import (
 from tracker.errors import DomainError
 from tracker.locks import locked_for, open_quarter_for
 from tracker.models import Action, Dialog, Status
-from tracker.numbers import NumberFormatError, parse_tr_figure
+from tracker.numbers import NumberFormatError, is_only_a_figure, parse_tr_figure
 from tracker.quarters import Quarter
 from tracker.reporting import (
     StatusAnswers,
@@ -261,6 +261,10 @@ def handle(session: Session, dialog: Dialog, ctx: Context, value: Input) -> Prom
         ):
             answers[step] = ""
         elif text is not None:
+            # Typically a second progress figure sent quickly after the first ("%30", "%60").
+            if is_only_a_figure(text):
+                return again("not_a_description", value=text,
+                             progress_asked="progress" in _needs(answers.get("status")))
             if len(text) < MIN_NARRATIVE:
                 return again("text_too_short")
             if len(text) > MAX_TEXT:
@@ -321,14 +325,7 @@ def handle(session: Session, dialog: Dialog, ctx: Context, value: Input) -> Prom
 
 def _next_step(step: str, answers: dict[str, Any], editing: bool) -> str:
     """The next unanswered question; while correcting one answer, back to the summary."""
-    status = answers.get("status")
-    needs = ["status"]
-    if status not in (str(Status.COMPLETED), str(Status.NOT_STARTED)):
-        needs.append("progress")
-    needs.append("narrative")
-    if status == str(Status.DELAYED):
-        needs.append("blockers")
-    needs.append("evidence")
+    needs = _needs(answers.get("status"))
     missing = [
         s
         for s in needs
@@ -341,6 +338,18 @@ def _next_step(step: str, answers: dict[str, Any], editing: bool) -> str:
         if candidate in missing:
             return candidate
     return missing[0] if missing else "confirm"
+
+
+def _needs(status: str | None) -> list[str]:
+    """The questions asked for an action in this status, in order."""
+    needs = ["status"]
+    if status not in (str(Status.COMPLETED), str(Status.NOT_STARTED)):
+        needs.append("progress")
+    needs.append("narrative")
+    if status == str(Status.DELAYED):
+        needs.append("blockers")
+    needs.append("evidence")
+    return needs
 
 
 def _handle_pick(session: Session, dialog: Dialog, ctx: Context, value: Input) -> Prompt:
