@@ -268,3 +268,27 @@ async def test_a_figure_alone_is_not_taken_as_the_blockers(harness):
     assert replies[0]["text"].startswith("⚠️ Bu bir açıklama gibi görünmüyor")
     assert "Gecikmeye ne yol açıyor" in replies[0]["text"]
     assert the_dialog(harness).step == "blockers"
+
+
+async def test_an_action_not_started_is_asked_why_and_when(harness):
+    user = await harness.register(1001, "EBSO", Role.REPORTER)
+    pick = (await harness.send(user, "/durum"))[0]
+    status = (await harness.press(user, pick, buttons(pick)[0]))[0]
+    question = (await harness.press(user, status, "Başlamadı"))[0]
+    assert (
+        "Eylem henüz başlamadı. Neden başlamadı, ne zaman başlaması bekleniyor? Kısaca yazın."
+        in question["text"]
+    )
+    assert "neler yapıldı" not in question["text"]
+    assert buttons(question) == ["Atla"]  # saying nothing stays possible
+    reason = "Bütçe onayı bekleniyor; Mayıs'ta başlayacak."
+    evidence = (await harness.send(user, reason))[0]
+    summary = (await harness.press(user, evidence, "Kanıt eklemeden geç"))[0]
+    assert f"Neden başlamadı / ne zaman: {reason}" in summary["text"]
+    assert "Yapılanlar" not in summary["text"]
+    fields = (await harness.press(user, summary, "✏️ Düzelt"))[0]
+    assert "Neden başlamadı" in buttons(fields) and "Yapılanlar" not in buttons(fields)
+    summary = (await harness.press(user, fields, "↩︎ Özete dön"))[0]
+    await harness.press(user, summary, "✅ Onayla")
+    rows = stored(harness)
+    assert [(r.status, r.progress, r.narrative) for r in rows] == [("not_started", 0, reason)]

@@ -272,6 +272,7 @@ SAMPLES: dict[str, list[Sample]] = {
         status("progress"),
         status("progress", previous=None),
         status("narrative"),
+        status("narrative", answers={**ANSWERS, "status": "not_started", "progress": 0}),
         status("blockers"),
         status("evidence"),
         status("confirm"),
@@ -285,6 +286,7 @@ SAMPLES: dict[str, list[Sample]] = {
             },
         ),
         status("edit"),
+        status("confirm", answers={**ANSWERS, "status": "not_started", "narrative": ""}),
         status("saved", update=NS(status=Status.IN_PROGRESS, progress=40, version=2), remaining=2),
         status("saved", update=NS(status="completed", progress=100, version=1), remaining=0),
         status("kept_as_draft"),
@@ -499,7 +501,9 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "keep_value": one(value="1.250,5"),
         "next_action": one(code="E3.1.1"),
         "field": [
-            {"field": f} for f in ("status", "progress", "narrative", "blockers", "evidence")
+            {"field": f, "status": s}
+            for f in ("status", "progress", "narrative", "blockers", "evidence")
+            for s in ("in_progress", "not_started")
         ],
         "cluster": one(name=CLUSTER.name),
         "answer_action": one(code="E1.2.3"),

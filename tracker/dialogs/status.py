@@ -208,7 +208,10 @@ def prompt(session: Session, dialog: Dialog, ctx: Context, error: str | None = N
         ]
     elif step == "edit":
         fields = [f for f in FIELDS if f != "blockers" or answers.get("status") == "delayed"]
-        choices = [[Choice(f"e:{f}", button("field", field=f))] for f in fields]
+        choices = [
+            [Choice(f"e:{f}", button("field", field=f, status=answers.get("status")))]
+            for f in fields
+        ]
         choices.append([Choice("back", button("back_to_summary"))])
     return _prompt(step, choices, error=error, **params)
 
