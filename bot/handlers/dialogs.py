@@ -123,10 +123,11 @@ async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             msg.document.file_name or "belge",
             msg.document.file_size,
             "document",
+            msg.caption,
         )
     elif msg.photo:
         largest = msg.photo[-1]
-        value = FileInput(largest.file_id, "fotoğraf.jpg", largest.file_size, "photo")
+        value = FileInput(largest.file_id, "fotoğraf.jpg", largest.file_size, "photo", msg.caption)
     else:
         return
     await on_input(update, context, value)

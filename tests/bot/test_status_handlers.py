@@ -292,3 +292,32 @@ async def test_an_action_not_started_is_asked_why_and_when(harness):
     await harness.press(user, summary, "✅ Onayla")
     rows = stored(harness)
     assert [(r.status, r.progress, r.narrative) for r in rows] == [("not_started", 0, reason)]
+
+
+async def test_the_caption_of_an_evidence_file_is_kept_and_shown(harness):
+    user, _ = await at_progress(harness)
+    await harness.send(user, "40")
+    await harness.send(user, "Çalıştay yapıldı")
+    caption = "Katılım listesi <imzalı> & fotoğraflar"
+    summary = (
+        await harness.act(user, user.send_document("liste.pdf", b"%PDF-1.4", caption=caption))
+    )[0]
+    assert "Kanıt: liste.pdf" in summary["text"]
+    assert f"Kanıt açıklaması: {caption}" in summary["text"]
+    await harness.press(user, summary, "✅ Onayla")
+    (row,) = stored(harness)
+    assert (row.evidence_file_name, row.evidence_note) == ("liste.pdf", caption)
+
+    # A correction offers the same evidence, caption included.
+    again = (await harness.send(user, "/durum E1.2.3"))[0]
+    await harness.press(user, again, "Devam ediyor")
+    await harness.send(user, "50")
+    evidence = (await harness.send(user, "Rapor yazıldı"))[0]
+    summary = (await harness.press(user, evidence, "Önceki kanıtı kullan"))[0]
+    assert f"Kanıt açıklaması: {caption}" in summary["text"]
+    # A link instead: the file's caption goes with the file.
+    fields = (await harness.press(user, summary, "✏️ Düzelt"))[0]
+    await harness.press(user, fields, "Kanıt")
+    summary = (await harness.send(user, "https://ornek.org/rapor"))[0]
+    assert "Kanıt: https://ornek.org/rapor" in summary["text"]
+    assert "Kanıt açıklaması" not in summary["text"]

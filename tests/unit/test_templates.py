@@ -283,6 +283,7 @@ SAMPLES: dict[str, list[Sample]] = {
                 "status": "completed",
                 "evidence_link": None,
                 "evidence_file_name": "<rapor>.pdf",
+                "evidence_note": "Katılım <listesi> & fotoğraflar",
             },
         ),
         status("edit"),

@@ -47,6 +47,8 @@ MIN_NARRATIVE = 3
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
 URL = re.compile(r"^https?://\S+\.\S+$", re.IGNORECASE)
 FIELDS = ("status", "progress", "narrative", "blockers", "evidence")
+EVIDENCE = ("evidence_link", "evidence_file_id", "evidence_file_name", "evidence_note")
+MAX_NOTE = 1024  # a Telegram caption's limit, and the column's
 
 
 def _prompt(name: str, choices: list[list[Choice]] | None = None, **params: Any) -> Prompt:
@@ -153,6 +155,7 @@ def _snapshot(update: Any) -> dict[str, Any] | None:
         "evidence_link": update.evidence_link,
         "evidence_file_name": update.evidence_file_name,
         "evidence_file_id": update.evidence_file_id,
+        "evidence_note": update.evidence_note,
     }
 
 
@@ -277,10 +280,10 @@ def handle(session: Session, dialog: Dialog, ctx: Context, value: Input) -> Prom
             return again("type_text")
     elif step == "evidence":
         if pressed == "skip":
-            for key in ("evidence_link", "evidence_file_id", "evidence_file_name"):
+            for key in EVIDENCE:
                 answers[key] = None
         elif pressed == "keep":
-            for key in ("evidence_link", "evidence_file_id", "evidence_file_name"):
+            for key in EVIDENCE:
                 answers[key] = previous.get(key)
         elif isinstance(value, FileInput):
             if value.size is not None and value.size > MAX_FILE_BYTES:
@@ -289,11 +292,15 @@ def handle(session: Session, dialog: Dialog, ctx: Context, value: Input) -> Prom
                 evidence_link=None,
                 evidence_file_id=value.file_id,
                 evidence_file_name=value.file_name[:300],
+                evidence_note=(value.caption or "").strip()[:MAX_NOTE] or None,
             )
         elif text is not None:
             if not URL.match(text) or len(text) > 1000:
                 return again("evidence_not_link")
-            answers.update(evidence_link=text, evidence_file_id=None, evidence_file_name=None)
+            answers.update(
+                evidence_link=text, evidence_file_id=None, evidence_file_name=None,
+                evidence_note=None,
+            )
         else:
             return again("evidence_expected")
     elif step == "confirm":
@@ -391,6 +398,7 @@ def _save(
             evidence_link=answers.get("evidence_link"),
             evidence_file_id=answers.get("evidence_file_id"),
             evidence_file_name=answers.get("evidence_file_name"),
+            evidence_note=answers.get("evidence_note"),
         ),
     )
     service.close(session, dialog)
