@@ -72,9 +72,11 @@ async def perform(sim: Simulation, command: Command, console: Console) -> bool:
         _, shown = await sim.press(command.ref)
         console.shown(shown)
     elif isinstance(command, SendFile):
-        name, size, shown = await sim.send_file(command.path)
+        name, size, shown = await sim.send_file(command.path, command.caption)
         if console.echo:
-            console.note("sent_file", persona=sim.current, name=name, size=size)
+            console.note(
+                "sent_file", persona=sim.current, name=name, size=size, caption=command.caption
+            )
         console.shown(shown, expect_reply=True)
     elif isinstance(command, Become):
         if command.ref is None:

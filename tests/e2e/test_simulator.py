@@ -142,6 +142,8 @@ def test_script_syntax():
     assert parse(":ben İZKA uzmanı") == Become("İZKA uzmanı") and parse(":kim") == Become(None)
     assert parse(":tarih 2014-07-05 10:00") == SetDate("2014-07-05 10:00")
     assert parse(":dosya rapor.pdf") == SendFile("rapor.pdf")
+    assert parse(":dosya ./a b.pdf | Katılım listesi") == SendFile("./a b.pdf", "Katılım listesi")
+    assert parse(":dosya rapor.pdf |") == SendFile("rapor.pdf")
     assert parse("\\:)") == Say(":)")
     assert is_comment("# açıklama") and is_comment("#") and not is_comment("#3")
     with pytest.raises(SimulatorError, match="simülatör komutu değil"):

@@ -750,7 +750,10 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         ],
         "said": one(persona=PERSONA, text="/durum"),
         "pressed": one(persona=PERSONA, number=2, label="Devam ediyor"),
-        "sent_file": one(persona=PERSONA, name="rapor.pdf", size=123456),
+        "sent_file": [
+            {"persona": PERSONA, "name": "rapor.pdf", "size": 123456, "caption": c}
+            for c in ("Katılım listesi", None)
+        ],
         "registering": one(persona=PERSONA),
         "switched": one(persona=PERSONA_2),
         "date_shown": one(now=WHEN),
