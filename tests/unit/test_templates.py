@@ -260,6 +260,11 @@ SAMPLES: dict[str, list[Sample]] = {
     ],
     "messages/refusal.j2": [{"reason": ODD}],
     "messages/reopen_usage.j2": [{}],
+    "messages/reminder_usage.j2": [
+        {"command": c, "example": Q, "error": e}
+        for c in ("ertele", "degil")
+        for e in (None, "“<2014Q5>” geçerli bir çeyrek değil.")
+    ],
     "messages/reopened.j2": [{"organisation": ODD_ORG, "quarter": Q, "until": WHEN}],
     "messages/snoozed.j2": [{"when": WHEN}, {"when": None}],
     "messages/stale_button.j2": [{}],
