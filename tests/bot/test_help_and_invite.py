@@ -77,6 +77,24 @@ async def test_help_lists_every_command_a_role_may_use_with_a_description(harnes
         assert DESCRIBED.findall(reply["text"]) == EVERY_COMMAND[who], who
 
 
+MEMBER_NOTE = (
+    "Küme üyesi olarak kümenizin etkinlik duyurularını ve bültenlerini bu sohbetten alacaksınız."
+)
+
+
+async def test_a_member_is_told_what_kume_gives_members(harness):
+    member = harness.user(1001, "Ece")
+    token = harness.invite("KY Organik Gıda", Role.MEMBER)
+    (welcome,) = await harness.send(member, f"/start {token}")
+    assert MEMBER_NOTE in welcome["text"]
+    (help_text,) = await harness.send(member, "/yardim")
+    assert MEMBER_NOTE in help_text["text"]
+    assert "Şimdilik sizden bir şey yapmanız gerekmiyor" in help_text["text"]
+    reporter = await person_of(harness, "reporter", 1002)
+    (other,) = await harness.send(reporter, "/yardim")
+    assert MEMBER_NOTE not in other["text"]
+
+
 USAGE = {
     "/ertele": ["<b>Hatırlatmayı erteleme</b>", "/ertele &lt;çeyrek&gt;", "Örnek: /ertele 2014Q1"],
     "/degil": [

@@ -519,6 +519,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         # Every command a menu lists needs a description.
         "description": [{"name": name} for name in COMMAND_ORDER],
         "role": [{"role": role} for role in Role],
+        "role_note": [{"role": Role.MEMBER}, {"role": Role.REPORTER}],
     },
     "texts/dialog_errors.j2": {
         "file_too_large": one(megabytes=20),
