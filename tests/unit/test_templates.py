@@ -765,6 +765,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "date_shown": one(now=WHEN),
         "date_set": one(now=WHEN),
         "waiting": one(counts=[("EBSO sorumlusu", 2), ("İZKA uzmanı", 1)]),
+        "logged_error": one(path="data/simulator.log"),
         "notice": one(text="Bu düğme artık geçerli değil."),
         "document": one(name="rapor.pdf"),
         "error": one(text="bir hata"),
