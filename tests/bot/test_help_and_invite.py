@@ -77,9 +77,7 @@ async def test_help_lists_every_command_a_role_may_use_with_a_description(harnes
         assert DESCRIBED.findall(reply["text"]) == EVERY_COMMAND[who], who
 
 
-MEMBER_NOTE = (
-    "Küme üyesi olarak kümenizin etkinlik duyurularını ve bültenlerini bu sohbetten alacaksınız."
-)
+MEMBER_NOTE = "Kümenizin etkinlik duyurularını ve bültenlerini bu sohbetten alacaksınız."
 
 
 async def test_a_member_is_told_what_kume_gives_members(harness):
