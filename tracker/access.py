@@ -21,7 +21,9 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
 }
 
 # The order commands are listed in menus and help.
-COMMAND_ORDER = ("durum", "gosterge", "rapor", "kilit", "davet", "iptal", "yardim")
+COMMAND_ORDER = (
+    "durum", "gosterge", "ertele", "degil", "rapor", "kilit", "davet", "iptal", "yardim"
+)
 
 
 def commands_for(person: Person | None, organisation_kind: OrgKind | None = None) -> list[str]:

@@ -38,6 +38,7 @@ __all__ = [
     "NumberFormatError",
     "ParsedFigure",
     "format_tr_number",
+    "is_only_a_figure",
     "parse_tr_figure",
     "parse_tr_number",
 ]
@@ -239,6 +240,22 @@ def _trailing_hint(token: str) -> str | None:
     if token.isalpha():
         return f"“{token}” tanınan bir birim değil (bin, milyon, milyar, TL, adet, kişi)."
     return None
+
+
+# "yüzde 60" is how "%60" is said; only free-text answers need to recognise it.
+_PERCENT_WORD = re.compile(r"^\s*y[uü]zde\s*")
+
+
+def is_only_a_figure(text: str) -> bool:
+    """Whether `text` is a figure and nothing else: "60", "%60", "60%", "yüzde 60", "2,5 milyon".
+
+    For free-text answers: a figure alone there was most likely meant for another question.
+    """
+    try:
+        parse_tr_figure(_PERCENT_WORD.sub("%", _fold(text), count=1))
+    except NumberFormatError:
+        return False
+    return True
 
 
 def parse_tr_number(text: str) -> Decimal:

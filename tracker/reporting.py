@@ -121,6 +121,7 @@ class StatusAnswers:
     evidence_link: str | None = None
     evidence_file_id: str | None = None
     evidence_file_name: str | None = None
+    evidence_note: str | None = None
 
 
 def record_status_update(
@@ -163,6 +164,7 @@ def record_status_update(
         evidence_link=answers.evidence_link,
         evidence_file_id=answers.evidence_file_id,
         evidence_file_name=answers.evidence_file_name,
+        evidence_note=answers.evidence_note,
         person_id=person.id,
         created_at=now,
         source_key=source_key,

@@ -123,10 +123,11 @@ async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             msg.document.file_name or "belge",
             msg.document.file_size,
             "document",
+            msg.caption,
         )
     elif msg.photo:
         largest = msg.photo[-1]
-        value = FileInput(largest.file_id, "fotoğraf.jpg", largest.file_size, "photo")
+        value = FileInput(largest.file_id, "fotoğraf.jpg", largest.file_size, "photo", msg.caption)
     else:
         return
     await on_input(update, context, value)
@@ -156,11 +157,9 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if dialog.last_update_id is not None and who.update_id <= dialog.last_update_id:
             return Outcome()  # this very press was applied already (a duplicate update)
         if dialog.status != DialogStatus.ACTIVE or dialog.revision != press.revision:
-            outcome = Outcome(notice=message("stale_button"))
-            if dialog.status == DialogStatus.ACTIVE:
-                ctx = _context(context, person)
-                show(outcome, engine(dialog.kind).prompt(session, dialog, ctx), dialog)
-            return outcome
+            # Usually a second quick tap on the same question: the current question is already
+            # on screen, so sending it again would only repeat it. The notice is enough.
+            return Outcome(notice=message("stale_button"))
         return _answer(session, context, person, dialog, ChoiceInput(press.key), who.update_id)
 
     await deliver(update, context, await in_session(context, work))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -18,11 +20,20 @@ from tracker.quarters import Quarter, QuarterError
 from tracker.reporting import action_ref, named_action
 
 
-def _quarter(word: str | None) -> Quarter:
+def _quarter(words: list[str]) -> tuple[Quarter | None, str | None]:
+    """The quarter the first word names; else None and why (None too: nothing was typed)."""
+    if not words:
+        return None, None
     try:
-        return Quarter.parse(word or "")
+        return Quarter.parse(words[0]), None
     except QuarterError as exc:
-        raise DomainError("bad_quarter", detail=str(exc)) from exc
+        return None, str(exc)
+
+
+def _usage(command: str, now: datetime, error: str | None) -> Outcome:
+    # The example is the quarter being reported on now: the one a person most likely means.
+    example = Quarter.of(now).previous()
+    return Outcome().add(message("reminder_usage", command=command, example=example, error=error))
 
 
 async def _run(
@@ -37,13 +48,10 @@ async def ertele(
     svc = services(context)
 
     def act(session, person, words):  # type: ignore[no-untyped-def]
-        when = snooze(
-            session,
-            person,
-            _quarter(words[0] if words else None),
-            svc.clock.now(),
-            svc.settings.calendar,
-        )
+        quarter, error = _quarter(words)
+        if quarter is None:
+            return _usage("ertele", svc.clock.now(), error)
+        when = snooze(session, person, quarter, svc.clock.now(), svc.settings.calendar)
         return Outcome().add(message("snoozed", when=when))
 
     await _run(
@@ -57,7 +65,9 @@ async def degil(
     svc = services(context)
 
     def act(session, person, words):  # type: ignore[no-untyped-def]
-        quarter = _quarter(words[0] if words else None)
+        quarter, error = _quarter(words)
+        if quarter is None:
+            return _usage("degil", svc.clock.now(), error)
         duty = duties(session, quarter).get(person.organisation_id)
         actions = duty.actions if duty else []
         if len(words) < 2:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TextIO
 
+from bot.simulator.logfile import ErrorCount
 from bot.simulator.personas import find_persona
 from bot.simulator.render import MESSAGE_INDENT, say, shown_block
 from bot.simulator.session import Shown, Simulation
@@ -33,6 +34,8 @@ class Console:
     color: bool = False
     width: int | None = TRANSCRIPT_WIDTH
     echo: bool = True  # print each input as a transcript line (the person did not type it here)
+    errors: ErrorCount | None = None  # errors the bot logged (to a file, not to this chat)
+    errors_told: int = 0
 
     def line(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -72,9 +75,11 @@ async def perform(sim: Simulation, command: Command, console: Console) -> bool:
         _, shown = await sim.press(command.ref)
         console.shown(shown)
     elif isinstance(command, SendFile):
-        name, size, shown = await sim.send_file(command.path)
+        name, size, shown = await sim.send_file(command.path, command.caption)
         if console.echo:
-            console.note("sent_file", persona=sim.current, name=name, size=size)
+            console.note(
+                "sent_file", persona=sim.current, name=name, size=size, caption=command.caption
+            )
         console.shown(shown, expect_reply=True)
     elif isinstance(command, Become):
         if command.ref is None:
@@ -96,6 +101,10 @@ async def perform(sim: Simulation, command: Command, console: Console) -> bool:
         console.line()
     elif isinstance(command, Help):
         console.line(say("help", personas=sim.personas))
+        console.line()
+    if console.errors is not None and console.errors.count > console.errors_told:
+        console.errors_told = console.errors.count
+        console.note("logged_error", path=console.errors.path)
         console.line()
     waiting = [
         (p.name, count)

@@ -16,6 +16,7 @@ from typing import TextIO
 
 from bot.simulator.console import Console, perform
 from bot.simulator.errors import SimulatorError
+from bot.simulator.logfile import log_path, logging_to_file
 from bot.simulator.personas import PERSONAS, find_persona
 from bot.simulator.render import say
 from bot.simulator.setup import prepare
@@ -77,7 +78,9 @@ def run_script(
                     ) from error
 
     try:
-        asyncio.run(play())
+        with logging_to_file(log_path(config.database.url)) as errors:
+            console.errors = errors
+            asyncio.run(play())
     finally:
         prepared.engine.dispose()
     return 0

@@ -236,7 +236,9 @@ class Simulation:
             shown.insert(0, Shown("notice", text=str(answer["text"])))
         return button.get("text", ""), waiting + shown
 
-    async def send_file(self, path: str) -> tuple[str, int, list[Shown]]:
+    async def send_file(
+        self, path: str, caption: str | None = None
+    ) -> tuple[str, int, list[Shown]]:
         user = self.user()
         file = Path(path).expanduser()
         try:
@@ -251,7 +253,7 @@ class Simulation:
             ) from exc
         mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         waiting = self.pending()
-        await user.send_document(file.name, data, mime_type=mime)
+        await user.send_document(file.name, data, mime_type=mime, caption=caption)
         return file.name, len(data), waiting + await self._settle(user)
 
     async def set_date(self, instant: datetime) -> list[Shown]:

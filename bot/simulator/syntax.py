@@ -3,6 +3,7 @@
     metin            a message to the bot          \\:metin   the text as is (escape)
     [2]  #2          press button 2                [Onayla]  press the button labelled so
     :dosya YOL       send a file                   :kim      who is who
+    :dosya YOL | açıklama   send a file with a caption
     :ben 3 / :ben İZKA uzmanı   switch persona    :tarih [ISO]  show or set the date
     :yardim          help                          :çık      quit
     (empty line)     show messages that arrived meanwhile
@@ -34,6 +35,7 @@ class Press:
 @dataclass(frozen=True)
 class SendFile:
     path: str
+    caption: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,11 @@ def parse(line: str) -> Command:
     if action == "date":
         return SetDate(rest or None)
     if action == "file":
-        if not rest:
+        # " | " cannot be mistaken for part of a path people type; it starts the caption.
+        path, bar, caption = rest.partition("|")
+        if not path.strip():
             raise SimulatorError("file_missing", path="")
-        return SendFile(rest)
+        return SendFile(path.strip(), (caption.strip() or None) if bar else None)
     if action == "help":
         return Help()
     if action == "quit":

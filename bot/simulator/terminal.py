@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, TextIO, TypeVar
 
 from bot.simulator.console import Console, perform
+from bot.simulator.logfile import log_path, logging_to_file
 from bot.simulator.personas import PERSONAS, find_persona
 from bot.simulator.render import say
 from bot.simulator.session import Simulation
@@ -98,7 +99,8 @@ def run_interactive(
         return await sim.start()
 
     try:
-        with LoopThread() as runner:
+        with logging_to_file(log_path(config.database.url)) as errors, LoopThread() as runner:
+            console.errors = errors
             sim = runner.call(create())
             try:
                 _chat(runner, sim, console, stdin, first.key, tty)

@@ -57,6 +57,71 @@ async def test_help_lists_exactly_the_commands_of_the_role(harness):
             assert "durum" not in wanted
 
 
+# Every command each role may use, typed or behind a button, in the order /yardim lists them.
+EVERY_COMMAND = {
+    "admin": ["durum", "gosterge", "ertele", "degil", "rapor", "kilit", "davet", "iptal",
+              "yardim"],
+    "agency": ["durum", "gosterge", "ertele", "degil", "rapor", "kilit", "iptal", "yardim"],
+    "reporter": ["durum", "ertele", "degil", "iptal", "yardim"],
+    "cluster reporter": ["durum", "gosterge", "ertele", "degil", "iptal", "yardim"],
+    "secretary": ["durum", "ertele", "degil", "iptal", "yardim"],
+    "member": ["iptal", "yardim"],
+}
+DESCRIBED = re.compile(r"^/(\w+) — \S.{10,}$", re.MULTILINE)
+
+
+async def test_help_lists_every_command_a_role_may_use_with_a_description(harness):
+    for user_id, who in enumerate(PEOPLE, start=1001):
+        user = await person_of(harness, who, user_id)
+        (reply,) = await harness.send(user, "/yardim")
+        assert DESCRIBED.findall(reply["text"]) == EVERY_COMMAND[who], who
+
+
+MEMBER_NOTE = "Kümenizin etkinlik duyurularını ve bültenlerini bu sohbetten alacaksınız."
+
+
+async def test_a_member_is_told_what_kume_gives_members(harness):
+    member = harness.user(1001, "Ece")
+    token = harness.invite("KY Organik Gıda", Role.MEMBER)
+    (welcome,) = await harness.send(member, f"/start {token}")
+    assert MEMBER_NOTE in welcome["text"]
+    (help_text,) = await harness.send(member, "/yardim")
+    assert MEMBER_NOTE in help_text["text"]
+    assert "Şimdilik sizden bir şey yapmanız gerekmiyor" in help_text["text"]
+    reporter = await person_of(harness, "reporter", 1002)
+    (other,) = await harness.send(reporter, "/yardim")
+    assert MEMBER_NOTE not in other["text"]
+
+
+USAGE = {
+    "/ertele": ["<b>Hatırlatmayı erteleme</b>", "/ertele &lt;çeyrek&gt;", "Örnek: /ertele 2014Q1"],
+    "/degil": [
+        "<b>Sorumlu olmadığınız eylemi bildirme</b>",
+        "/degil &lt;çeyrek&gt; [eylem kodu]",
+        "Örnek: /degil 2014Q1 E1.2.3",
+    ],
+}
+
+
+async def test_ertele_and_degil_without_a_good_quarter_explain_themselves(harness):
+    user = await person_of(harness, "reporter")
+    before = harness.counts()
+    for command, lines in USAGE.items():
+        for typed, error in [
+            (command, None),
+            (f"{command} 2014Q5", "⚠️ “2014Q5” geçerli bir çeyrek değil."),
+            (f"{command} <b>yarın</b>", "⚠️ “<b>yarın</b>” geçerli bir çeyrek değil."),
+        ]:
+            (reply,) = await harness.send(user, typed)
+            for line in lines:
+                assert line in reply["raw_text"], typed
+            if error is None:
+                assert "⚠️" not in reply["text"] and "boş olamaz" not in reply["text"], typed
+            else:
+                assert reply["text"].startswith(error), typed
+            assert harness.counts() == before, typed
+
+
 async def test_help_in_a_dialog_keeps_it_and_asks_the_question_again(harness):
     user = await harness.register(1001, "EBSO", Role.REPORTER)
     pick = (await harness.send(user, "/durum"))[0]

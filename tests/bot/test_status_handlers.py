@@ -161,8 +161,22 @@ async def test_an_old_button_after_the_question_moved_on_is_stale_and_changes_no
     before = harness.dialogs()
     replies = await harness.press(user, progress, "%100")
     assert user.callback_answers[-1]["text"] == "Bu düğme artık geçerli değil."
-    assert "neler yapıldı" in replies[-1]["text"]  # the current question, asked again
+    assert replies == []  # the notice only: the current question is on screen already
     assert harness.dialogs() == before
+
+
+async def test_two_quick_presses_on_one_question_send_the_next_question_once(harness):
+    user, progress = await at_progress(harness)
+
+    async def two_taps():
+        await user.press(progress, "%25")
+        await user.press(progress, "%50")  # before the bot answered the first
+
+    replies = await harness.act(user, two_taps())
+    assert len(replies) == 1 and "neler yapıldı" in replies[0]["text"]
+    stale = "Bu düğme artık geçerli değil."
+    assert [a["text"] for a in user.callback_answers[-2:]] == [None, stale]
+    assert the_dialog(harness).data["answers"]["progress"] == 25
 
 
 async def test_answers_of_the_longest_allowed_length_still_give_a_summary(harness):
@@ -231,3 +245,93 @@ async def test_telegram_unreachable_is_not_apologised_for(harness):
     assert await harness.send(user, "40") == []
     assert [type(e).__name__ for e in harness.errors] == ["NetworkError"]
     harness.errors.clear()
+
+
+BARE_FIGURES = ["%60", "60", "60%", "yüzde 60", "Yüzde 60", "% 60"]
+
+
+async def test_a_figure_alone_is_not_taken_as_the_narrative(harness):
+    user, _ = await at_progress(harness)
+    await harness.send(user, "%30")
+    for typed in BARE_FIGURES:
+        replies = await harness.send(user, typed)
+        assert len(replies) == 1, typed
+        text = replies[0]["text"]
+        assert text.startswith(
+            f"⚠️ Bu bir açıklama gibi görünmüyor: yalnızca bir sayı yazılmış (“{typed}”)."
+        ), typed
+        assert "özette “Düzelt”e basabilirsiniz" in text, typed
+        assert "Bu çeyrekte neler yapıldı?" in text, typed  # the same question again
+        dialog = the_dialog(harness)
+        assert dialog.step == "narrative", typed
+        assert dialog.data["answers"] == {"status": "in_progress", "progress": 30}, typed
+    narrative = "%60'a ulaşıldı: iki çalıştay yapıldı"
+    replies = await harness.send(user, narrative)
+    assert "kanıt" in replies[0]["text"]
+    assert the_dialog(harness).data["answers"]["narrative"] == narrative
+
+
+async def test_a_figure_alone_is_not_taken_as_the_blockers(harness):
+    user = await harness.register(1001, "EBSO", Role.REPORTER)
+    pick = (await harness.send(user, "/durum"))[0]
+    status = (await harness.press(user, pick, buttons(pick)[0]))[0]
+    await harness.press(user, status, "Gecikmede")
+    await harness.send(user, "20")
+    await harness.send(user, "Ziyaretler ertelendi")
+    replies = await harness.send(user, "%40")
+    assert replies[0]["text"].startswith("⚠️ Bu bir açıklama gibi görünmüyor")
+    assert "Gecikmeye ne yol açıyor" in replies[0]["text"]
+    assert the_dialog(harness).step == "blockers"
+
+
+async def test_an_action_not_started_is_asked_why_and_when(harness):
+    user = await harness.register(1001, "EBSO", Role.REPORTER)
+    pick = (await harness.send(user, "/durum"))[0]
+    status = (await harness.press(user, pick, buttons(pick)[0]))[0]
+    question = (await harness.press(user, status, "Başlamadı"))[0]
+    assert (
+        "Eylem henüz başlamadı. Neden başlamadı, ne zaman başlaması bekleniyor? Kısaca yazın."
+        in question["text"]
+    )
+    assert "neler yapıldı" not in question["text"]
+    assert buttons(question) == ["Atla"]  # saying nothing stays possible
+    reason = "Bütçe onayı bekleniyor; Mayıs'ta başlayacak."
+    evidence = (await harness.send(user, reason))[0]
+    summary = (await harness.press(user, evidence, "Kanıt eklemeden geç"))[0]
+    assert f"Neden başlamadı / ne zaman: {reason}" in summary["text"]
+    assert "Yapılanlar" not in summary["text"]
+    fields = (await harness.press(user, summary, "✏️ Düzelt"))[0]
+    assert "Neden başlamadı" in buttons(fields) and "Yapılanlar" not in buttons(fields)
+    summary = (await harness.press(user, fields, "↩︎ Özete dön"))[0]
+    await harness.press(user, summary, "✅ Onayla")
+    rows = stored(harness)
+    assert [(r.status, r.progress, r.narrative) for r in rows] == [("not_started", 0, reason)]
+
+
+async def test_the_caption_of_an_evidence_file_is_kept_and_shown(harness):
+    user, _ = await at_progress(harness)
+    await harness.send(user, "40")
+    await harness.send(user, "Çalıştay yapıldı")
+    caption = "Katılım listesi <imzalı> & fotoğraflar"
+    summary = (
+        await harness.act(user, user.send_document("liste.pdf", b"%PDF-1.4", caption=caption))
+    )[0]
+    assert "Kanıt: liste.pdf" in summary["text"]
+    assert f"Kanıt açıklaması: {caption}" in summary["text"]
+    await harness.press(user, summary, "✅ Onayla")
+    (row,) = stored(harness)
+    assert (row.evidence_file_name, row.evidence_note) == ("liste.pdf", caption)
+
+    # A correction offers the same evidence, caption included.
+    again = (await harness.send(user, "/durum E1.2.3"))[0]
+    await harness.press(user, again, "Devam ediyor")
+    await harness.send(user, "50")
+    evidence = (await harness.send(user, "Rapor yazıldı"))[0]
+    summary = (await harness.press(user, evidence, "Önceki kanıtı kullan"))[0]
+    assert f"Kanıt açıklaması: {caption}" in summary["text"]
+    # A link instead: the file's caption goes with the file.
+    fields = (await harness.press(user, summary, "✏️ Düzelt"))[0]
+    await harness.press(user, fields, "Kanıt")
+    summary = (await harness.send(user, "https://ornek.org/rapor"))[0]
+    assert "Kanıt: https://ornek.org/rapor" in summary["text"]
+    assert "Kanıt açıklaması" not in summary["text"]

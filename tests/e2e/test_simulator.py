@@ -142,6 +142,8 @@ def test_script_syntax():
     assert parse(":ben İZKA uzmanı") == Become("İZKA uzmanı") and parse(":kim") == Become(None)
     assert parse(":tarih 2014-07-05 10:00") == SetDate("2014-07-05 10:00")
     assert parse(":dosya rapor.pdf") == SendFile("rapor.pdf")
+    assert parse(":dosya ./a b.pdf | Katılım listesi") == SendFile("./a b.pdf", "Katılım listesi")
+    assert parse(":dosya rapor.pdf |") == SendFile("rapor.pdf")
     assert parse("\\:)") == Say(":)")
     assert is_comment("# açıklama") and is_comment("#") and not is_comment("#3")
     with pytest.raises(SimulatorError, match="simülatör komutu değil"):
@@ -190,6 +192,48 @@ def test_kume_run_without_a_token_starts_the_simulator_and_ends_at_eof(sqlite_ur
     assert "Telegram jetonu yapılandırılmamış" in done.stdout
     assert "Hoş geldiniz, Ayşe!" in done.stdout
     assert "Simülatör kapandı." in done.stdout
+
+
+# What a handler failure looks like: the simulator's process, the active_actions of /durum made
+# to fail, output and errors on one stream as on a terminal.
+FAILING = """
+import sys
+import tracker.dialogs.status as status
+
+def fail(*args, **kwargs):
+    raise RuntimeError("simulated failure")
+
+status.active_actions = fail
+from kume.cli import main
+sys.argv = ["kume", "simulate"]
+main()
+"""
+
+
+def test_a_handler_failure_shows_the_apology_and_logs_the_traceback_to_a_file(
+    sqlite_url, tmp_path
+):
+    done = subprocess.run(
+        [sys.executable, "-c", FAILING],
+        input="/durum\n/yardim\n",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        env=_env(sqlite_url),
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout
+    chat = done.stdout
+    assert "Traceback" not in chat and "simulated failure" not in chat
+    assert "Üzgünüm, bir sorun oluştu ve son isteğinizi tamamlayamadım." in chat
+    log = tmp_path / "simulator.log"  # beside the database
+    said = "· Botta bir hata oluştu; kişi yalnızca özür mesajını görür. Ayrıntısı günlükte:"
+    assert f"{said} {log}" in chat
+    assert "kume yardım · EBSO" in chat  # and the chat goes on
+    written = log.read_text(encoding="utf-8")
+    assert "Traceback" in written and "RuntimeError: simulated failure" in written
 
 
 # -- invitations -------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ async def test_invite_start_and_a_whole_status_update(bot_env):
     assert (
         "Ege Bölgesi Sanayi Odası adına kuruluş sorumlusu olarak kayıtlısınız" in welcome["text"]
     )
-    assert [c["command"] for c in user.commands] == ["durum", "iptal", "yardim"]
+    assert [c["command"] for c in user.commands] == ["durum", "ertele", "degil", "iptal", "yardim"]
 
     await user.send("/durum")
     pick = await user.next_message()

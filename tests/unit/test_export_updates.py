@@ -105,6 +105,7 @@ def _seed(engine) -> None:
                     narrative="Bitti.",
                     evidence_file_name="rapor.pdf",
                     evidence_file_id="AgAD-file",
+                    evidence_note="Kapanış raporu, imzalı",
                     created_at=datetime(2014, 3, 31, 8, 0, tzinfo=UTC),
                 ),
                 IndicatorValue(
@@ -171,6 +172,7 @@ def test_json_lists_every_version_in_order(engine):
         "blockers": "Bütçe onayı bekleniyor",
         "evidence_link": "https://example.org/taslak",
         "evidence_file_name": None,
+        "evidence_note": None,
         "person_name": "Ayşe Yılmaz",
         "person_telegram_id": 123456789,
         "version": 2,
@@ -185,6 +187,7 @@ def test_json_lists_every_version_in_order(engine):
         "Başlamadı",
     ]
     assert updates[0]["person_name"] is None and updates[0]["evidence_file_name"] == "rapor.pdf"
+    assert updates[0]["evidence_note"] == "Kapanış raporu, imzalı"
     assert "evidence_file_id" not in updates[0]
     # Winter 2015: İstanbul was still on +02:00.
     assert updates[3]["created_at"] == "2015-03-02T12:00:00+02:00"
@@ -249,6 +252,8 @@ def test_csv_one_file_with_record_kind(engine):
     assert new["kayıt zamanı"] == "2014-06-21 00:30:00"
     assert new["Telegram kimliği"] == "123456789" and new["bildiren"] == "Ayşe Yılmaz"
     assert new["değer"] == "" and new["gösterge kodu"] == ""
+    assert table[0]["kanıt dosyası"] == "rapor.pdf"
+    assert table[0]["kanıt açıklaması"] == "Kapanış raporu, imzalı"
 
     figure = table[4]
     assert (figure["gösterge kodu"], figure["küme kodu"], figure["değer"]) == (
@@ -285,6 +290,7 @@ def test_xlsx_sheets_dates_and_numbers(engine):
     assert updates.column_dimensions["A"].width == len("2014Q1") + 2
     assert updates.column_dimensions["D"].width == 60 and updates["D2"].alignment.wrap_text
     assert not updates["A2"].alignment.wrap_text
+    assert rows[0]["kanıt açıklaması"] == "Kapanış raporu, imzalı"
 
     values = book["Gösterge Değerleri"]
     header = [c.value for c in values[1]]

@@ -11,6 +11,7 @@ from tracker.numbers import (
     NumberFormatError,
     ParsedFigure,
     format_tr_number,
+    is_only_a_figure,
     parse_tr_figure,
     parse_tr_number,
 )
@@ -139,12 +140,6 @@ def test_negative_zero_is_normalised() -> None:
 )
 def test_parse_figure_details(text: str, figure: ParsedFigure) -> None:
     assert parse_tr_figure(text) == figure
-
-
-def test_parsed_figure_is_frozen() -> None:
-    figure = parse_tr_figure("12")
-    with pytest.raises(AttributeError):
-        figure.value = D(1)  # type: ignore[misc]
 
 
 # ------------------------------------------------------------------------------ rejected
@@ -380,3 +375,24 @@ def test_multiplier_words(value: int, word_and_power: tuple[str, int]) -> None:
     word, power = word_and_power
     assert parse_tr_number(f"{format_tr_number(value)} {word}") == value * 10**power
     assert parse_tr_number(f"{value} {word.upper()}") == value * 10**power
+
+
+@pytest.mark.parametrize(
+    ("text", "only"),
+    [
+        ("60", True),
+        ("%60", True),
+        ("60%", True),
+        ("yüzde 60", True),
+        ("YÜZDE 60", True),
+        ("yuzde60", True),
+        ("2,5 milyon TL", True),
+        ("%60 tamamlandı", False),
+        ("yüzde kırk", False),
+        ("2 çalıştay yapıldı", False),
+        ("yüzde", False),
+        ("", False),
+    ],
+)
+def test_is_only_a_figure(text: str, only: bool) -> None:
+    assert is_only_a_figure(text) is only

@@ -286,6 +286,24 @@ def test_unreadable_files_are_refused_clearly(engine, tmp_path):
         _import(engine, tmp_path / "empty.xlsx")
 
 
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("trunc.json", b'{"plan": ', "dosya okunamadı ("),
+        ("junk.csv", b"a,b\n1,2\n", "1. satır: ilk sütunun başlığı “tablo” olmalı."),
+        ("junk.xlsx", b"PK not really", "dosya okunamadı ("),
+    ],
+)
+def test_a_file_level_problem_names_the_file_without_stray_punctuation(
+    engine, tmp_path, name, data, message
+):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(PlanImportError) as caught:
+        _import(engine, path)
+    assert str(caught.value).startswith(f"{name}: {message}")
+
+
 def test_an_action_with_reports_cannot_be_dropped(engine, tmp_path):
     with session_scope(engine) as session:
         action = session.exec(select(Action).where(Action.code == "E1.1.1")).one()

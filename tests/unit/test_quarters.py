@@ -73,12 +73,6 @@ def test_constructor_rejects_wrong_types(year: object, q: object) -> None:
         Quarter(year, q)  # type: ignore[arg-type]
 
 
-def test_frozen() -> None:
-    q = Quarter(2014, 2)
-    with pytest.raises(AttributeError):
-        q.q = 3  # type: ignore[misc]
-
-
 def test_hashable_and_dict_key() -> None:
     counts = {Quarter(2014, 2): 1}
     counts[Quarter.parse("2014-Ç2")] += 1

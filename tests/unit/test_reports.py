@@ -101,7 +101,9 @@ def seed(engine) -> None:
         update("E1.2.4", "İZKA", Q2, Status.IN_PROGRESS, 50, when=_at(7, 7),
                evidence_link="https://example.org/portal")
         update("E1.2.4", "EÜ İİBF", Q2, Status.IN_PROGRESS, 60, when=_at(9, 7))
-        update("E3.1.2", "ESİAD", Q2, Status.COMPLETED, 100, when=_at(10, 7))
+        update("E3.1.2", "ESİAD", Q2, Status.COMPLETED, 100, when=_at(10, 7),
+               evidence_file_name="tutanak.pdf", evidence_file_id="F-1",
+               evidence_note="Toplantı tutanağı ve katılım listesi")
         update("E1.2.1", "KY Organik Gıda", Q2, Status.NOT_STARTED, 0, when=_at(11, 7))
 
         def figure(code, quarter, value, version=1):
@@ -465,6 +467,9 @@ def test_workbook(seeded):
     assert [(r["Sürüm"], r["Durum"], r["Güncel"]) for r in corrected] == [
         (1, "Devam ediyor", "hayır"), (2, "Gecikmede", "evet")]
     assert corrected[1]["Engeller"] == "Bütçe onayı gecikti"
+    (closed,) = [r for r in history if r["Eylem kodu"] == "E3.1.2"]
+    assert (closed["Kanıt dosyası"], closed["Kanıt açıklaması"]) == (
+        "tutanak.pdf", "Toplantı tutanağı ve katılım listesi")
     assert corrected[1]["Bildiren"] == "Can <Öz> & Co"
     assert isinstance(corrected[1]["İlerleme (%)"], int) and corrected[1]["İlerleme (%)"] == 30
     # 12:00 UTC is 15:00 in İstanbul (UTC+3 in July).
@@ -485,7 +490,8 @@ def test_workbook(seeded):
     assert turnout["İZTO"]["Yanıt durumu"] == "Yanıt yok"
 
     cells = {c.coordinate: c for c in book["Güncellemeler"][2]}
-    assert cells["N2"].is_date and cells["F2"].data_type == "n"
+    # Kayıt zamanı, the 15th column, is a date; İlerleme a number.
+    assert cells["O2"].is_date and cells["F2"].data_type == "n"
 
 
 # -- charts and files ------------------------------------------------------------------------

@@ -260,6 +260,11 @@ SAMPLES: dict[str, list[Sample]] = {
     ],
     "messages/refusal.j2": [{"reason": ODD}],
     "messages/reopen_usage.j2": [{}],
+    "messages/reminder_usage.j2": [
+        {"command": c, "example": Q, "error": e}
+        for c in ("ertele", "degil")
+        for e in (None, "“<2014Q5>” geçerli bir çeyrek değil.")
+    ],
     "messages/reopened.j2": [{"organisation": ODD_ORG, "quarter": Q, "until": WHEN}],
     "messages/snoozed.j2": [{"when": WHEN}, {"when": None}],
     "messages/stale_button.j2": [{}],
@@ -272,6 +277,7 @@ SAMPLES: dict[str, list[Sample]] = {
         status("progress"),
         status("progress", previous=None),
         status("narrative"),
+        status("narrative", answers={**ANSWERS, "status": "not_started", "progress": 0}),
         status("blockers"),
         status("evidence"),
         status("confirm"),
@@ -282,9 +288,11 @@ SAMPLES: dict[str, list[Sample]] = {
                 "status": "completed",
                 "evidence_link": None,
                 "evidence_file_name": "<rapor>.pdf",
+                "evidence_note": "Katılım <listesi> & fotoğraflar",
             },
         ),
         status("edit"),
+        status("confirm", answers={**ANSWERS, "status": "not_started", "narrative": ""}),
         status("saved", update=NS(status=Status.IN_PROGRESS, progress=40, version=2), remaining=2),
         status("saved", update=NS(status="completed", progress=100, version=1), remaining=0),
         status("kept_as_draft"),
@@ -499,7 +507,9 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "keep_value": one(value="1.250,5"),
         "next_action": one(code="E3.1.1"),
         "field": [
-            {"field": f} for f in ("status", "progress", "narrative", "blockers", "evidence")
+            {"field": f, "status": s}
+            for f in ("status", "progress", "narrative", "blockers", "evidence")
+            for s in ("in_progress", "not_started")
         ],
         "cluster": one(name=CLUSTER.name),
         "answer_action": one(code="E1.2.3"),
@@ -509,6 +519,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         # Every command a menu lists needs a description.
         "description": [{"name": name} for name in COMMAND_ORDER],
         "role": [{"role": role} for role in Role],
+        "role_note": [{"role": Role.MEMBER}, {"role": Role.REPORTER}],
     },
     "texts/dialog_errors.j2": {
         "file_too_large": one(megabytes=20),
@@ -527,6 +538,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "figures_wrong_indicator": one(count=2),
         "text_too_long": one(length=2345, limit=2000),
         "progress_not_number": one(value="yüzde kırk"),
+        "not_a_description": [{"value": "%60", "progress_asked": a} for a in (True, False)],
         "progress_range": one(value="150"),
     },
     "texts/errors.j2": {
@@ -746,12 +758,16 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         ],
         "said": one(persona=PERSONA, text="/durum"),
         "pressed": one(persona=PERSONA, number=2, label="Devam ediyor"),
-        "sent_file": one(persona=PERSONA, name="rapor.pdf", size=123456),
+        "sent_file": [
+            {"persona": PERSONA, "name": "rapor.pdf", "size": 123456, "caption": c}
+            for c in ("Katılım listesi", None)
+        ],
         "registering": one(persona=PERSONA),
         "switched": one(persona=PERSONA_2),
         "date_shown": one(now=WHEN),
         "date_set": one(now=WHEN),
         "waiting": one(counts=[("EBSO sorumlusu", 2), ("İZKA uzmanı", 1)]),
+        "logged_error": one(path="data/simulator.log"),
         "notice": one(text="Bu düğme artık geçerli değil."),
         "document": one(name="rapor.pdf"),
         "error": one(text="bir hata"),

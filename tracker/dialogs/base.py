@@ -48,6 +48,7 @@ class FileInput:
     file_name: str
     size: int | None
     kind: str  # "document" | "photo"
+    caption: str | None = None  # what the person wrote with the file
 
 
 Input = TextInput | ChoiceInput | FileInput

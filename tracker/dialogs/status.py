@@ -20,7 +20,7 @@ from tracker.dialogs.base import (
 )
 from tracker.locks import locked_for, open_quarter_for
 from tracker.models import Action, Dialog, Status
-from tracker.numbers import NumberFormatError, parse_tr_figure
+from tracker.numbers import NumberFormatError, is_only_a_figure, parse_tr_figure
 from tracker.quarters import Quarter
 from tracker.reporting import (
     StatusAnswers,
@@ -47,6 +47,8 @@ MIN_NARRATIVE = 3
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
 URL = re.compile(r"^https?://\S+\.\S+$", re.IGNORECASE)
 FIELDS = ("status", "progress", "narrative", "blockers", "evidence")
+EVIDENCE = ("evidence_link", "evidence_file_id", "evidence_file_name", "evidence_note")
+MAX_NOTE = 1024  # a Telegram caption's limit, and the column's
 
 
 def _prompt(name: str, choices: list[list[Choice]] | None = None, **params: Any) -> Prompt:
@@ -151,6 +153,7 @@ def _snapshot(update: Any) -> dict[str, Any] | None:
         "evidence_link": update.evidence_link,
         "evidence_file_name": update.evidence_file_name,
         "evidence_file_id": update.evidence_file_id,
+        "evidence_note": update.evidence_note,
     }
 
 
@@ -206,7 +209,10 @@ def prompt(session: Session, dialog: Dialog, ctx: Context, error: str | None = N
         ]
     elif step == "edit":
         fields = [f for f in FIELDS if f != "blockers" or answers.get("status") == "delayed"]
-        choices = [[Choice(f"e:{f}", button("field", field=f))] for f in fields]
+        choices = [
+            [Choice(f"e:{f}", button("field", field=f, status=answers.get("status")))]
+            for f in fields
+        ]
         choices.append([Choice("back", button("back_to_summary"))])
     return _prompt(step, choices, error=error, **params)
 
@@ -259,6 +265,10 @@ def handle(session: Session, dialog: Dialog, ctx: Context, value: Input) -> Prom
         ):
             answers[step] = ""
         elif text is not None:
+            # Typically a second progress figure sent quickly after the first ("%30", "%60").
+            if is_only_a_figure(text):
+                return again("not_a_description", value=text,
+                             progress_asked="progress" in _needs(answers.get("status")))
             if len(text) < MIN_NARRATIVE:
                 return again("text_too_short")
             if len(text) > MAX_TEXT:
@@ -268,10 +278,10 @@ def handle(session: Session, dialog: Dialog, ctx: Context, value: Input) -> Prom
             return again("type_text")
     elif step == "evidence":
         if pressed == "skip":
-            for key in ("evidence_link", "evidence_file_id", "evidence_file_name"):
+            for key in EVIDENCE:
                 answers[key] = None
         elif pressed == "keep":
-            for key in ("evidence_link", "evidence_file_id", "evidence_file_name"):
+            for key in EVIDENCE:
                 answers[key] = previous.get(key)
         elif isinstance(value, FileInput):
             if value.size is not None and value.size > MAX_FILE_BYTES:
@@ -280,11 +290,15 @@ def handle(session: Session, dialog: Dialog, ctx: Context, value: Input) -> Prom
                 evidence_link=None,
                 evidence_file_id=value.file_id,
                 evidence_file_name=value.file_name[:300],
+                evidence_note=(value.caption or "").strip()[:MAX_NOTE] or None,
             )
         elif text is not None:
             if not URL.match(text) or len(text) > 1000:
                 return again("evidence_not_link")
-            answers.update(evidence_link=text, evidence_file_id=None, evidence_file_name=None)
+            answers.update(
+                evidence_link=text, evidence_file_id=None, evidence_file_name=None,
+                evidence_note=None,
+            )
         else:
             return again("evidence_expected")
     elif step == "confirm":
@@ -319,14 +333,7 @@ def handle(session: Session, dialog: Dialog, ctx: Context, value: Input) -> Prom
 
 def _next_step(step: str, answers: dict[str, Any], editing: bool) -> str:
     """The next unanswered question; while correcting one answer, back to the summary."""
-    status = answers.get("status")
-    needs = ["status"]
-    if status not in (str(Status.COMPLETED), str(Status.NOT_STARTED)):
-        needs.append("progress")
-    needs.append("narrative")
-    if status == str(Status.DELAYED):
-        needs.append("blockers")
-    needs.append("evidence")
+    needs = _needs(answers.get("status"))
     missing = [
         s
         for s in needs
@@ -339,6 +346,18 @@ def _next_step(step: str, answers: dict[str, Any], editing: bool) -> str:
         if candidate in missing:
             return candidate
     return missing[0] if missing else "confirm"
+
+
+def _needs(status: str | None) -> list[str]:
+    """The questions asked for an action in this status, in order."""
+    needs = ["status"]
+    if status not in (str(Status.COMPLETED), str(Status.NOT_STARTED)):
+        needs.append("progress")
+    needs.append("narrative")
+    if status == str(Status.DELAYED):
+        needs.append("blockers")
+    needs.append("evidence")
+    return needs
 
 
 def _handle_pick(session: Session, dialog: Dialog, ctx: Context, value: Input) -> Prompt:
@@ -377,6 +396,7 @@ def _save(
             evidence_link=answers.get("evidence_link"),
             evidence_file_id=answers.get("evidence_file_id"),
             evidence_file_name=answers.get("evidence_file_name"),
+            evidence_note=answers.get("evidence_note"),
         ),
     )
     service.close(session, dialog)

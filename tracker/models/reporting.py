@@ -40,6 +40,8 @@ class StatusUpdate(SQLModel, table=True):
     evidence_link: str | None = Field(default=None, max_length=1000)
     evidence_file_id: str | None = Field(default=None, max_length=300)
     evidence_file_name: str | None = Field(default=None, max_length=300)
+    # What the person wrote with the file (a Telegram caption: at most 1024 characters).
+    evidence_note: str | None = Field(default=None, max_length=1024)
     person_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Telegram may deliver an update twice; the key of the update that stored this row.

@@ -157,6 +157,7 @@ class StatusRow:
     blockers: str | None
     evidence_link: str | None
     evidence_file_name: str | None
+    evidence_note: str | None
     has_evidence: bool
     person_name: str | None
     created_at: datetime
@@ -397,7 +398,7 @@ def build_report(
                   StatusUpdate.version, StatusUpdate.status, StatusUpdate.progress,
                   StatusUpdate.narrative, StatusUpdate.blockers, StatusUpdate.evidence_link,
                   StatusUpdate.evidence_file_id, StatusUpdate.evidence_file_name,
-                  StatusUpdate.created_at, Person.display_name)
+                  StatusUpdate.evidence_note, StatusUpdate.created_at, Person.display_name)
         .join(Action, col(Action.id) == StatusUpdate.action_id)
         .outerjoin(Person, col(Person.id) == StatusUpdate.person_id)
         .where(in_plan, col(StatusUpdate.quarter) >= str(first.previous()),
@@ -501,7 +502,7 @@ def build_report(
             current=newest.get((r.action_id, r.organisation_id, r.quarter)) == r.version,
             status=str(r.status), progress=r.progress, narrative=r.narrative or "",
             blockers=r.blockers, evidence_link=r.evidence_link,
-            evidence_file_name=r.evidence_file_name,
+            evidence_file_name=r.evidence_file_name, evidence_note=r.evidence_note,
             has_evidence=bool(r.evidence_link or r.evidence_file_id or r.evidence_file_name),
             person_name=r.display_name, created_at=r.created_at))
     action_order = {a.id: i for i, a in enumerate(in_scope)}

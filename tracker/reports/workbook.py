@@ -30,8 +30,8 @@ ACTION_KEYS = ("action_code", "action_title", "priority_code", "goal", "responsi
                "schedule_is_default", "state", "progress", "respondents", "narrative",
                "updated_at")
 HISTORY_KEYS = ("quarter", "action_code", "action_title", "organisation", "state", "progress",
-                "narrative", "blockers", "evidence_link", "evidence_file_name", "person",
-                "version", "current", "created_at")
+                "narrative", "blockers", "evidence_link", "evidence_file_name", "evidence_note",
+                "person", "version", "current", "created_at")
 FIGURE_KEYS = ("quarter", "indicator_code", "indicator_title", "unit", "cluster_code", "subject",
                "organisation", "value", "previous_period", "previous_value", "change",
                "change_percent", "implausible", "version", "created_at")
@@ -100,6 +100,7 @@ def tables(report: Report) -> dict[str, pd.DataFrame]:
             "blockers": r.blockers,
             "evidence_link": r.evidence_link,
             "evidence_file_name": r.evidence_file_name,
+            "evidence_note": r.evidence_note,
             "person": r.person_name,
             "version": r.version,
             "current": words.yes_no(r.current),
