@@ -12,7 +12,6 @@ from bot.handlers.common import for_person
 from bot.render import message
 from bot.replies import Outcome
 from tracker import texts
-from tracker.errors import DomainError
 from tracker.models import Organisation
 from tracker.notifications.due import AGENCY_ROLES, contacts, duties, snooze
 from tracker.notifications.outbox import enqueue
