@@ -8,8 +8,10 @@ should arrive. An unknown key or a wrong type stops start-up with a message nami
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
+from collections.abc import Iterator
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any, Literal
@@ -108,6 +110,47 @@ class Config(_Section):
     dialogs: DialogsConfig = DialogsConfig()
     logging: LoggingConfig = LoggingConfig()
     path: Path | None = Field(default=None, exclude=True)
+
+
+def secret_values(config: BaseModel) -> list[str]:
+    """Every secret the configuration holds, to be masked wherever text goes out: each
+    SecretStr field, found by walking the model (a new section's password is covered without
+    being listed here), and the password inside `database.url`."""
+    found = [secret.get_secret_value() for secret in _secret_fields(config)]
+    database = getattr(config, "database", None)
+    if isinstance(database, DatabaseConfig):
+        found.extend(url_passwords(database.url))
+    return [value for value in found if value]
+
+
+def _secret_fields(value: Any) -> Iterator[SecretStr]:
+    if isinstance(value, SecretStr):
+        yield value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _secret_fields(getattr(value, name))
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _secret_fields(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _secret_fields(item)
+
+
+def url_passwords(url: str) -> list[str]:
+    """The password of a database URL, decoded and as written (SQLAlchemy reads the URL the
+    engine will use; urllib's reading also covers a URL SQLAlchemy cannot parse)."""
+    from urllib.parse import urlsplit
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    passwords = []
+    with contextlib.suppress(ArgumentError, ValueError):
+        passwords.append(make_url(url).password)
+    with contextlib.suppress(ValueError):
+        passwords.append(urlsplit(url).password)
+    return [str(password) for password in passwords if password]
 
 
 def _environment_overrides(environ: dict[str, str]) -> dict[str, dict[str, str]]:
