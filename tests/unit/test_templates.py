@@ -725,6 +725,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
             {"action": NS(responsible=[])},
         ],
     },
+    "cli/failures.j2": {},
     "cli/simulator.j2": {
         "persona_name": [
             {"key": k} for k in ("ebso", "ky-organik", "izka", "sekreter", "uye", "yonetici")
