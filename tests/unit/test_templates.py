@@ -373,8 +373,11 @@ SAMPLES: dict[str, list[Sample]] = {
             "now": WHEN,
             "report": NS(enqueued={"prompt": 12, "reminder": 3}, missed=2),
             "sent": NS(sent=14, skipped=1, blocked=1, failed=0, deferred=2),
+            "token": True,
         },
-        {"now": WHEN, "report": NS(enqueued={}, missed=0), "sent": None},
+        {"now": WHEN, "report": NS(enqueued={}, missed=0), "sent": None, "token": False},
+        {"now": WHEN, "report": NS(enqueued={"prompt": 1}, missed=0), "sent": None,
+         "token": True},
     ],
     "cli/updates_exported.j2": [
         {"path": "durum.csv", "fmt": "csv", "statuses": 1200, "values": 26, "size": 98765},
@@ -725,7 +728,13 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
             {"action": NS(responsible=[])},
         ],
     },
-    "cli/failures.j2": {},
+    "cli/failures.j2": {
+        "telegram_unreachable": one(base_url="https://api.telegram.org/bot",
+                                    detail="httpx.ConnectError: All connection attempts failed"),
+        "retrying": one(failure="Telegram Bot API'ye ulaşılamadı (…).", pause=2, attempt=1),
+        "token_refused": one(base_url="https://api.telegram.org/bot"),
+        "not_sent": one(failure="Telegram Bot API'ye ulaşılamadı (…)."),
+    },
     "cli/simulator.j2": {
         "persona_name": [
             {"key": k} for k in ("ebso", "ky-organik", "izka", "sekreter", "uye", "yonetici")
