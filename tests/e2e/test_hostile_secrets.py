@@ -20,7 +20,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.local_api import LocalBotApi
+from bot.local_api import LocalBotApi, parse_html
+from bot.render import message
 from tests.e2e.conftest import DEFAULT_NOW
 from tests.e2e.test_outbox import add_people
 from tracker.models import Role
@@ -145,7 +146,7 @@ async def test_no_command_prints_a_secret(kume: Kume, engine: Engine) -> None:
     await wait_until(lambda: kume.api.calls_to("getUpdates"), proc, "getUpdates")
     await user.send("/start")
     reply = await user.next_message(timeout=PROCESS_TIMEOUT)
-    assert reply["text"]
+    assert reply["text"] == parse_html(message("unregistered"))[0].strip()
     outputs["run"] = await kume.stop(proc)
 
     # The bot in webhook mode registers its webhook (with the secret), then is stopped.
