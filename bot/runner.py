@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import urlsplit
 
 from telegram import Update
 
 from bot.app import build_application
+from bot.connect import connect
 from bot.logs import quiet_http_logs
 from bot.settings import BotSettings
 from kume.config import Config
@@ -33,6 +35,11 @@ def run_bot(config: Config) -> None:
         base_file_url=config.telegram.base_file_url,
     )
     logger.info("bot starting (%s mode)", config.telegram.mode)
+    # Connect in the loop PTB's run_* will take over (they fetch the current one), so the
+    # initialised bot and its HTTP clients stay on one loop.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    loop.run_until_complete(connect(app, config.telegram.base_url))
     if config.telegram.mode == "webhook":
         secret = config.telegram.webhook_secret
         webhook_url = config.telegram.webhook_url
@@ -44,6 +51,10 @@ def run_bot(config: Config) -> None:
             webhook_url=webhook_url,
             secret_token=secret.get_secret_value() if secret else None,
             allowed_updates=Update.ALL_TYPES,
+            # No retries of setWebhook (PTB's default): a webhook URL Telegram refuses must
+            # stop the bot, not be retried in silence; the Bot API has just answered.
         )
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        # A network failure between connecting and deleteWebhook is retried; nothing in that
+        # call can be wrong for good.
+        app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Any
 import click
 from sqlalchemy.engine import Engine
 
-from kume.config import Config, ConfigError, load_config
+from kume import redaction
+from kume.config import Config, ConfigError, load_config, secret_values
 from tracker import texts
 from tracker.db import create_db_engine, safe_url, session_scope
 from tracker.errors import DomainError
@@ -32,6 +34,8 @@ class App:
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(self.config_path)
+            # Before anything can log: from here on no secret of the configuration is written.
+            redaction.protect(secret_values(self._config))
             # Commands print their own results; the log speaks up only for problems unless
             # asked (-v) or for the long-running bot, which logs at the configured level.
             logging.basicConfig(
@@ -58,6 +62,11 @@ class App:
 
 def echo(template: str, **params: Any) -> None:
     click.echo(texts.render(template, **params))
+
+
+def say_error(message: str) -> None:
+    """One error line on stderr, secrets masked."""
+    click.echo(redaction.clean(texts.render("cli/error.j2", message=message)), err=True)
 
 
 pass_app = click.make_pass_decorator(App)
@@ -257,30 +266,6 @@ def invite(
     click.echo(text)
 
 
-class _RedactSecrets(logging.Filter):
-    """Replaces the bot token in every log line, exception text included."""
-
-    def __init__(self, secrets: list[str]):
-        super().__init__()
-        self.secrets = [secret for secret in secrets if secret]
-
-    def _clean(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "[gizli]")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = self._clean(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self._clean(record.exc_text)
-        return True
-
-
 @cli.command("run")
 @pass_app
 def run(app: App) -> None:
@@ -298,13 +283,7 @@ def run(app: App) -> None:
         return
     from bot.runner import run_bot
 
-    secrets = [config.telegram.token.get_secret_value()]
-    if config.telegram.webhook_secret is not None:
-        secrets.append(config.telegram.webhook_secret.get_secret_value())
-    root = logging.getLogger()
-    root.setLevel(logging.DEBUG if app.verbose else config.logging.level)
-    for handler in root.handlers:
-        handler.addFilter(_RedactSecrets(secrets))
+    logging.getLogger().setLevel(logging.DEBUG if app.verbose else config.logging.level)
     prepare_database(app.engine)
     run_bot(config)
 
@@ -358,8 +337,15 @@ def main() -> None:
         sys.stderr.close()
         sys.exit(0)
     except click.ClickException as exc:
-        exc.show()
+        shown = io.StringIO()
+        exc.show(file=shown)
+        sys.stderr.write(redaction.clean(shown.getvalue()))
         sys.exit(exc.exit_code)
     except (ConfigError, DomainError, PlanImportError) as exc:
-        click.echo(texts.render("cli/error.j2", message=str(exc)), err=True)
+        say_error(str(exc))
         sys.exit(2 if isinstance(exc, ConfigError) else 1)
+    except Exception:
+        # A bug: its traceback is needed to fix it, and goes out through logging, which masks
+        # the secrets (kume.redaction) as in every other log line.
+        logger.critical(texts.say("cli/failures.j2", "unexpected"), exc_info=True)
+        sys.exit(1)

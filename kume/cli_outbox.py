@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import datetime
 
 import click
 
-from kume.cli import App, cli, echo, pass_app
+from kume.cli import App, cli, echo, pass_app, say_error
+from kume.config import ConfigError
+from tracker import texts
 from tracker.db import session_scope
 from tracker.models import NotificationStatus
 from tracker.quarters import ISTANBUL
@@ -30,6 +33,7 @@ def _instant(text: str | None, app: App) -> datetime:
 async def _drain(app: App, now: datetime):  # type: ignore[no-untyped-def]
     from telegram import Bot
 
+    from bot.connect import telegram_failures
     from bot.logs import quiet_http_logs
     from bot.sender import OutboxSender
     from tracker.clock import Clock
@@ -40,9 +44,13 @@ async def _drain(app: App, now: datetime):  # type: ignore[no-untyped-def]
     base = telegram.base_url
     bot = Bot(telegram.token.get_secret_value(), base_url=base,
               base_file_url=telegram.base_file_url or base.replace("/bot", "/file/bot"))
-    async with bot:
+    with telegram_failures(base):
+        await bot.initialize()  # getMe: an unreachable Bot API or a refused token, said plainly
+    try:
         sender = OutboxSender(bot, app.ready_engine, Clock(now), app.config.calendar.settings())
         return await sender.drain()
+    finally:
+        await bot.shutdown()
 
 
 @cli.command("run-due")
@@ -57,10 +65,19 @@ def run_due_command(app: App, now_text: str | None) -> None:
     now = _instant(now_text, app)
     with session_scope(app.ready_engine) as session:
         report = run_due(session, now, app.config.calendar.settings())
-    sent = None
-    if app.config.telegram.token is not None:
-        sent = asyncio.run(_drain(app, now))
-    echo("cli/run_due.j2", now=now, report=report, sent=sent)
+    token = app.config.telegram.token is not None
+    sent = failure = None
+    if token:
+        from bot.connect import TelegramUnreachable
+
+        try:
+            sent = asyncio.run(_drain(app, now))
+        except (TelegramUnreachable, ConfigError) as exc:  # ConfigError: a refused token
+            failure = exc  # nothing was claimed: the rows stay pending for the next run
+    echo("cli/run_due.j2", now=now, report=report, sent=sent, token=token)
+    if failure is not None:
+        say_error(texts.say("cli/failures.j2", "not_sent", failure=str(failure)))
+        sys.exit(2 if isinstance(failure, ConfigError) else 1)
 
 
 @cli.command("outbox")

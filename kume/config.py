@@ -8,21 +8,28 @@ should arrive. An unknown key or a wrong type stops start-up with a message nami
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import re
 import tomllib
-from datetime import datetime, time
+from collections.abc import Iterator
+from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
     ValidationError,
-    field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from tracker import texts
 
 DEFAULT_DATABASE_URL = "sqlite:///data/kume.sqlite3"
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
@@ -36,8 +43,12 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# A field whose value a configuration error never shows, although it is not a SecretStr.
+_NEVER_SHOWN: dict[str, Any] = {"never_shown": True}
+
+
 class DatabaseConfig(_Section):
-    url: str = DEFAULT_DATABASE_URL
+    url: str = Field(default=DEFAULT_DATABASE_URL, json_schema_extra=_NEVER_SHOWN)  # a password
 
 
 class TelegramConfig(_Section):
@@ -55,21 +66,15 @@ class TelegramConfig(_Section):
     @model_validator(mode="after")
     def _webhook_needs_a_url(self) -> TelegramConfig:
         if self.mode == "webhook" and not self.webhook_url:
-            raise ValueError("webhook kipinde webhook_url (Telegram'ın çağıracağı adres) gerekli")
+            # The type names the problem; config_errors.j2 says it in Turkish.
+            raise PydanticCustomError("webhook_url_required", "webhook mode needs webhook_url")
         return self
 
 
 class ClockConfig(_Section):
     # Start the bot's clock at this instant (then it runs forward in real time): the bundled
     # plan is 2013-2018, so demonstrations live inside it.
-    start: datetime | None = None
-
-    @field_validator("start")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("saat dilimi içermeli, örn. 2014-04-02T10:00:00+03:00")
-        return value
+    start: AwareDatetime | None = None
 
 
 class CalendarConfig(_Section):
@@ -110,6 +115,47 @@ class Config(_Section):
     path: Path | None = Field(default=None, exclude=True)
 
 
+def secret_values(config: BaseModel) -> list[str]:
+    """Every secret the configuration holds, to be masked wherever text goes out: each
+    SecretStr field, found by walking the model (a new section's password is covered without
+    being listed here), and the password inside `database.url`."""
+    found = [secret.get_secret_value() for secret in _secret_fields(config)]
+    database = getattr(config, "database", None)
+    if isinstance(database, DatabaseConfig):
+        found.extend(url_passwords(database.url))
+    return [value for value in found if value]
+
+
+def _secret_fields(value: Any) -> Iterator[SecretStr]:
+    if isinstance(value, SecretStr):
+        yield value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _secret_fields(getattr(value, name))
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _secret_fields(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _secret_fields(item)
+
+
+def url_passwords(url: str) -> list[str]:
+    """The password of a database URL, decoded and as written (SQLAlchemy reads the URL the
+    engine will use; urllib's reading also covers a URL SQLAlchemy cannot parse)."""
+    from urllib.parse import urlsplit
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    passwords = []
+    with contextlib.suppress(ArgumentError, ValueError):
+        passwords.append(make_url(url).password)
+    with contextlib.suppress(ValueError):
+        passwords.append(urlsplit(url).password)
+    return [str(password) for password in passwords if password]
+
+
 def _environment_overrides(environ: dict[str, str]) -> dict[str, dict[str, str]]:
     overrides: dict[str, dict[str, str]] = {}
     for section_name, field in Config.model_fields.items():
@@ -123,15 +169,80 @@ def _environment_overrides(environ: dict[str, str]) -> dict[str, dict[str, str]]
     return overrides
 
 
-def _describe(error: ValidationError, source: str) -> str:
-    lines = [f"Yapılandırma hatası ({source}):"]
-    for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"])
-        if item["type"] == "extra_forbidden":
-            lines.append(f"  - bilinmeyen anahtar: {key}")
-        else:
-            lines.append(f"  - {key}: {item['msg']} (verilen: {item.get('input')!r})")
-    return "\n".join(lines)
+# (section, key) -> the environment variable that gave its value
+_FromEnv = dict[tuple[str, ...], str]
+
+
+def _describe(error: ValidationError, source: str, model: type[BaseModel], from_env: _FromEnv
+              ) -> str:
+    """Every problem pydantic found, in Turkish, naming the key (and the environment variable
+    it came from) and the value given, unless that value may be a secret."""
+    problems = [_problem(item, model, from_env) for item in error.errors()]
+    return texts.say("cli/config_errors.j2", "invalid", source=source, problems=problems)
+
+
+def _problem(item: ErrorDetails, model: type[BaseModel], from_env: _FromEnv) -> str:
+    loc = item["loc"]
+    names = tuple(str(part) for part in loc if not isinstance(part, int))
+    position = next((part for part in loc if isinstance(part, int)), None)
+    field = _field(model, names)
+    # Only a known leaf's value is shown: an unknown key or a whole section may be a
+    # misplaced secret.
+    shown = field is not None and item["type"] not in ("extra_forbidden", "missing")
+    hidden = shown and _never_shown(field)
+    return texts.say(
+        "cli/config_errors.j2",
+        "problem",
+        kind=item["type"],
+        key=".".join(_printable(name) for name in names),
+        item=None if position is None else position + 1,
+        env=from_env.get(names[:2]),
+        given=_shown(item.get("input")) if shown and not hidden else None,
+        hidden=hidden,
+        ctx=_context(item),
+    )
+
+
+def _field(model: type[BaseModel], names: tuple[str, ...]) -> Any:
+    """The FieldInfo of a key of a section, or None for a section or an unknown key."""
+    if len(names) != 2:
+        return None
+    section = model.model_fields.get(names[0])
+    section_type = section.annotation if section is not None else None
+    if not (isinstance(section_type, type) and issubclass(section_type, BaseModel)):
+        return None
+    return section_type.model_fields.get(names[1])
+
+
+def _never_shown(field: Any) -> bool:
+    extra = field.json_schema_extra
+    flagged = isinstance(extra, dict) and bool(extra.get("never_shown"))
+    return flagged or _is_secret_type(field.annotation)
+
+
+def _is_secret_type(annotation: Any) -> bool:
+    """SecretStr, or a type built from it (`SecretStr | None`, `list[SecretStr]`)."""
+    return annotation is SecretStr or any(_is_secret_type(arg) for arg in get_args(annotation))
+
+
+def _context(item: ErrorDetails) -> dict[str, Any]:
+    ctx = dict(item.get("ctx") or {})
+    if item["type"] == "literal_error":
+        ctx["choices"] = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+    return ctx
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as TOML would write it, shortened, with anything unprintable escaped."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return _printable(text)
+
+
+def _printable(text: str) -> str:
+    """A person may have typed anything: no control character reaches the terminal."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
 def find_config_path(
@@ -157,19 +268,27 @@ def load_config(
         try:
             data = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise ConfigError(f"Yapılandırma dosyası bulunamadı: {config_path}") from exc
+            raise ConfigError(
+                texts.say("cli/config_errors.j2", "file_missing", path=config_path)
+            ) from exc
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"Yapılandırma dosyası okunamadı ({config_path}): {exc}") from exc
+            raise ConfigError(
+                texts.say("cli/config_errors.j2", "file_unreadable", path=config_path, reason=exc)
+            ) from exc
+    from_env: _FromEnv = {}
     for section, values in _environment_overrides(environ).items():
         target = data.setdefault(section, {})
         if not isinstance(target, dict):
-            raise ConfigError(f"Yapılandırma hatası ({source}): '{section}' bir bölüm olmalı")
+            raise ConfigError(
+                texts.say("cli/config_errors.j2", "not_a_section", source=source, section=section)
+            )
         for key, raw in values.items():
             target[key] = _env_value(section, key, raw)
+            from_env[(section, key)] = f"KUME_{section}_{key}".upper()
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source)) from exc
+        raise ConfigError(_describe(exc, source, Config, from_env)) from exc
     return config.model_copy(update={"path": config_path})
 
 

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.connect import unreachable_line
 from bot.fit import send_html
 from bot.render import message
 
@@ -20,7 +21,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     # BadRequest is a NetworkError in python-telegram-bot, but it is a refused request (a bug
     # to log and apologise for), not an unreachable Telegram.
     if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
-        logger.warning("Telegram unreachable: %s", error)
+        # While polling, PTB retries with growing pauses; each failure is this one line.
+        bot = context.bot
+        logger.warning("%s", unreachable_line(bot.base_url.removesuffix(bot.token), str(error)))
         return
     update_id = update.update_id if isinstance(update, Update) else None
     logger.error("update %s failed", update_id, exc_info=error)

@@ -239,12 +239,19 @@ async def test_a_press_whose_reply_telegram_refuses_still_ends_in_an_apology(har
     harness.errors.clear()
 
 
-async def test_telegram_unreachable_is_not_apologised_for(harness):
+async def test_telegram_unreachable_is_not_apologised_for(harness, caplog):
     user, _ = await at_progress(harness)
     harness.api.fail_next("sendMessage", status=502)
-    assert await harness.send(user, "40") == []
+    with caplog.at_level("WARNING", logger="bot.handlers.errors"):
+        assert await harness.send(user, "40") == []
     assert [type(e).__name__ for e in harness.errors] == ["NetworkError"]
     harness.errors.clear()
+    # One Turkish line for the operator: what failed, what to check; no traceback.
+    (logged,) = [r for r in caplog.records if r.name == "bot.handlers.errors"]
+    assert logged.getMessage().startswith(
+        "Telegram Bot API'ye ulaşılamadı (https://api.telegram.org/bot: Bad Gateway). "
+        "Ağ bağlantısını, [telegram] base_url ayarını ve jetonu denetleyin.")
+    assert logged.exc_info is None and harness.api.token not in logged.getMessage()
 
 
 BARE_FIGURES = ["%60", "60", "60%", "yüzde 60", "Yüzde 60", "% 60"]

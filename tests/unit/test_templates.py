@@ -381,8 +381,11 @@ SAMPLES: dict[str, list[Sample]] = {
             "now": WHEN,
             "report": NS(enqueued={"prompt": 12, "reminder": 3}, missed=2),
             "sent": NS(sent=14, skipped=1, blocked=1, failed=0, deferred=2),
+            "token": True,
         },
-        {"now": WHEN, "report": NS(enqueued={}, missed=0), "sent": None},
+        {"now": WHEN, "report": NS(enqueued={}, missed=0), "sent": None, "token": False},
+        {"now": WHEN, "report": NS(enqueued={"prompt": 1}, missed=0), "sent": None,
+         "token": True},
     ],
     "cli/updates_exported.j2": [
         {"path": "durum.csv", "fmt": "csv", "statuses": 1200, "values": 26, "size": 98765},
@@ -738,6 +741,39 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
             {"action": NS(responsible=[NS(short="İZKA"), NS(short="EBSO")])},
             {"action": NS(responsible=[])},
         ],
+    },
+    "cli/config_errors.j2": {
+        "file_missing": one(path="yok.toml"),
+        "file_unreadable": one(path="c.toml", reason="Expected '=' (at line 1, column 5)"),
+        "not_a_section": one(source="c.toml", section="telegram"),
+        "invalid": one(source="c.toml", problems=["bilinmeyen anahtar: x", "telegram: …"]),
+        "expectation": [
+            {"kind": kind, "key": "telegram", "ctx": ctx}
+            for kind, ctx in [
+                ("missing", {}), ("int_parsing", {}), ("int_from_float", {}),
+                ("float_parsing", {}), ("bool_parsing", {}), ("string_type", {}),
+                ("list_type", {}), ("literal_error", {"choices": ["polling", "webhook"]}),
+                ("greater_than", {"gt": 0}), ("greater_than_equal", {"ge": 0}),
+                ("less_than", {"lt": 10}), ("less_than_equal", {"le": 180}),
+                ("time_parsing", {}), ("datetime_parsing", {}), ("timezone_aware", {}),
+                ("model_type", {}), ("webhook_url_required", {}), ("something_new", {}),
+            ]
+        ],
+        "problem": [
+            {"kind": "extra_forbidden", "key": "database.adres", "item": None, "env": None,
+             "given": None, "hidden": False, "ctx": {}},
+            {"kind": "int_parsing", "key": "telegram.admins", "item": 2,
+             "env": "KUME_TELEGRAM_ADMINS", "given": '"x"', "hidden": False, "ctx": {}},
+            {"kind": "string_type", "key": "telegram.token", "item": None, "env": None,
+             "given": None, "hidden": True, "ctx": {}},
+        ],
+    },
+    "cli/failures.j2": {
+        "telegram_unreachable": one(base_url="https://api.telegram.org/bot",
+                                    detail="httpx.ConnectError: All connection attempts failed"),
+        "retrying": one(failure="Telegram Bot API'ye ulaşılamadı (…).", pause=2, attempt=1),
+        "token_refused": one(base_url="https://api.telegram.org/bot"),
+        "not_sent": one(failure="Telegram Bot API'ye ulaşılamadı (…)."),
     },
     "cli/simulator.j2": {
         "persona_name": [
