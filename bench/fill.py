@@ -44,7 +44,7 @@ from tracker.models import (
 from tracker.notifications.due import duties, run_due
 from tracker.quarters import ISTANBUL, Quarter
 from tracker.setup import prepare_database
-from tracker.text import fold
+from tracker.turkish import fold
 
 FIRST, LAST = Quarter(2013, 1), Quarter(2018, 4)
 ORGANISATIONS = 60

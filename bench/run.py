@@ -101,8 +101,8 @@ def time_imports() -> dict[str, float]:
 async def time_bot(engine: Engine, settings: CalendarSettings) -> tuple[float, int]:
     """/rapor from the agency contact until the last chart arrived; (seconds, messages)."""
     from bot.app import build_application
-    from bot.local_api import LocalBotApi
     from bot.settings import BotSettings
+    from local_bot_api import LocalBotApi
     from tracker import reports
     from tracker.clock import Clock
 

@@ -48,7 +48,7 @@ def build_application(
     request: Callable[[], BaseRequest] | None = None,
 ) -> Application:
     """`request` makes the HTTP layer (one for calls, one for getUpdates); tests pass
-    bot.local_api.InProcessRequest to run without sockets."""
+    local_bot_api.InProcessRequest to run without sockets."""
     builder: ApplicationBuilder = Application.builder().token(token)
     if base_url:
         builder = builder.base_url(base_url)

@@ -5,7 +5,7 @@ command as if typed. Data is made of ids and fixed-width values only ("c:durum #
 "c:degil 2014Q1 #17"), never of codes or other text, so it fits Telegram's 64 bytes by
 construction; buttons sent before that ("c:durum E1.2.3") still work, read as typed. Nothing in
 the data is trusted: the dialog must be the presser's and current, and the command's argument
-is checked exactly as a typed one (tracker.reporting.named_action).
+is checked exactly as a typed one (tracker.status_updates.named_action).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import CallbackQueryLimit, MessageLimit, ParseMode
 
-from tracker.text import shorten
+from tracker.turkish import shorten
 
 MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096
 MAX_NOTICE = int(CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH)  # 200

@@ -18,7 +18,8 @@ class DomainError(Exception):
         super().__init__(message_code)
 
     def __str__(self) -> str:
-        return texts.say(self.template, self.code, **self.params)
+        # Kept for now; the words belong to the boundary: use tracker.texts.describe(error).
+        return texts.describe(self)
 
 
 class NotFound(DomainError):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
-from tracker.text import shorten
+from tracker.turkish import shorten
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 LOCALE = "tr_TR"

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from tracker.errors import NotFound
 from tracker.models import Cluster, Organisation, OrganisationMember, OrgKind
-from tracker.text import fold
+from tracker.turkish import fold
 
 
 @dataclass

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from tracker.errors import DomainError, NotFound
 from tracker.models import Cluster, Invite, Organisation, OrgKind, Person, Role
 from tracker.organisations import find_organisation
-from tracker.text import fold
+from tracker.turkish import fold
 
 ROLE_WORDS = {
     "admin": Role.ADMIN,

@@ -20,7 +20,7 @@ from tracker.models import (
     Priority,
 )
 from tracker.quarters import Quarter
-from tracker.text import fold
+from tracker.turkish import fold
 
 
 def resolve_plan(session: Session, code: str | None = None) -> Plan:

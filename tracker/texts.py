@@ -8,7 +8,7 @@ calls one by name, so a domain error keeps a code and its parameters, not a sent
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -68,3 +68,17 @@ def say(name: str, macro: str, /, **params: Any) -> str:
     except AttributeError as exc:
         raise LookupError(f"{name} has no macro {macro!r}") from exc
     return str(fn(**params)).strip()
+
+
+class Describable(Protocol):
+    """A domain error: a message code, its parameters and the template that words it."""
+
+    template: str
+    code: str
+    params: dict[str, Any]
+
+
+def describe(error: Describable) -> str:
+    """Why something could not be done, in Turkish: the boundary (the bot's refusal, the CLI)
+    calls this; the error itself carries only its code and parameters."""
+    return say(error.template, error.code, **error.params)

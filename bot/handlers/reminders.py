@@ -16,7 +16,7 @@ from tracker.models import Organisation
 from tracker.notifications.due import AGENCY_ROLES, contacts, duties, snooze
 from tracker.notifications.outbox import enqueue
 from tracker.quarters import Quarter, QuarterError
-from tracker.reporting import action_ref, named_action
+from tracker.status_updates import action_ref, named_action
 
 
 def _quarter(words: list[str]) -> tuple[Quarter | None, str | None]:

@@ -1,7 +1,7 @@
 """The offline simulator: chat with the real bot in a terminal, with no Telegram and no token.
 
 `kume simulate` (and `kume run` when no token is configured) prepares the configured database,
-starts the local Bot API (bot.local_api) on 127.0.0.1, runs the real application against it
+starts the local Bot API (local_bot_api) on 127.0.0.1, runs the real application against it
 with a simulated clock, and lets a person type as one of several personas, each registered
 through a real invite. `kume simulate --script FILE` plays a scripted conversation.
 

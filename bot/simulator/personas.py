@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bot.simulator.errors import SimulatorError
 from tracker import texts
 from tracker.models import Role
-from tracker.text import fold
+from tracker.turkish import fold
 
 _TEMPLATE = "cli/simulator.j2"
 

@@ -1,6 +1,6 @@
 """The simulator's core, free of terminal I/O: the real application polling a local Bot API.
 
-`Simulation` starts :class:`bot.local_api.LocalBotApi` on 127.0.0.1, builds the real
+`Simulation` starts :class:`local_bot_api.LocalBotApi` on 127.0.0.1, builds the real
 application (`bot.app.build_application`) pointed at it, and acts as simulated Telegram users
 (personas). Each persona registers the first time through a real invite (`create_invite`, then
 "/start <token>" sent through the local API), unless the database already knows it. Every action
@@ -20,17 +20,17 @@ from sqlmodel import select
 from telegram.ext import Application
 
 from bot.app import build_application, start_polling_in_loop, stop_in_loop
-from bot.local_api import LocalBotApi, SimUser
-from bot.local_api.simuser import latest_per_message
 from bot.settings import BotSettings
 from bot.simulator.errors import SimulatorError
 from bot.simulator.personas import PERSONAS, Persona
+from local_bot_api import LocalBotApi, SimUser
+from local_bot_api.simuser import latest_per_message
 from tracker.clock import Clock
 from tracker.db import session_scope
 from tracker.models import Organisation, Plan
 from tracker.people import create_invite, person_by_telegram
 from tracker.quarters import ISTANBUL, Quarter
-from tracker.text import fold
+from tracker.turkish import fold
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from datetime import datetime, time
 
 from bot.simulator.errors import SimulatorError
 from tracker.quarters import ISTANBUL
-from tracker.text import fold
+from tracker.turkish import fold
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Handler tests without a network: the real Application, its Bot API calls answered in process.
 
-`bot_harness` builds bot.app.build_application with bot.local_api.InProcessRequest, so every
+`bot_harness` builds bot.app.build_application with local_bot_api.InProcessRequest, so every
 sendMessage, answerCallbackQuery or setMyCommands goes through the LocalBotApi method
 implementations (Telegram's validation and errors, HTML included) without a socket. A test
 acts as a SimUser; the update that produces is handed to `Application.process_update`, which
@@ -20,9 +20,9 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.app import build_application
-from bot.local_api import InProcessRequest, LocalBotApi, SimUser
-from bot.local_api.simuser import latest_per_message
 from bot.settings import BotSettings
+from local_bot_api import InProcessRequest, LocalBotApi, SimUser
+from local_bot_api.simuser import latest_per_message
 from tracker.clock import Clock
 from tracker.db import session_scope
 from tracker.models import Dialog, Invite, Person, Role, StatusUpdate

@@ -1,6 +1,6 @@
 """bot/fit.py: every text kume sends fits Telegram, as valid HTML, and nothing is lost.
 
-Each part is checked with the local Bot API's own parser (bot/local_api/formatting.py), which
+Each part is checked with the local Bot API's own parser (local_bot_api/formatting.py), which
 refuses what Telegram refuses: an unclosed tag, a split entity.
 """
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.fit import MAX_NOTICE, fit_message, fit_notice, size
-from bot.local_api.formatting import parse_html, utf16_len
+from local_bot_api.formatting import parse_html, utf16_len
 
 
 def styled(html: str) -> list[tuple[str, frozenset[str]]]:

@@ -6,7 +6,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, InvalidToken
 
-from bot.local_api import InProcessRequest, LocalBotApi
+from local_bot_api import InProcessRequest, LocalBotApi
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.app import build_application, start_polling_in_loop, stop_in_loop
-from bot.local_api import LocalBotApi
 from bot.settings import BotSettings
+from local_bot_api import LocalBotApi
 from tracker.clock import Clock
 from tracker.db import session_scope
 from tracker.models import Role

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from bot.local_api import SimUser
 from bot.render import message
+from local_bot_api import SimUser
 from tests.e2e.conftest import DEFAULT_NOW, BotEnv
 from tracker.dialogs import service as dialog_service
 from tracker.dialogs import status as status_dialog

@@ -23,8 +23,8 @@ from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.local_api import SimUser
 from kume.cli import cli, main
+from local_bot_api import SimUser
 from tests.e2e.conftest import BotEnv
 from tests.e2e.test_outbox import at, run_tick, speed_up
 from tracker.db import session_scope
@@ -152,7 +152,7 @@ def label_starting(message: dict, start: str) -> str:
 
 def codes_of(engine: Engine, short: str) -> list[str]:
     from tracker.quarters import Quarter
-    from tracker.reporting import active_actions
+    from tracker.status_updates import active_actions
 
     with Session(engine) as session:
         org = session.exec(select(Organisation).where(Organisation.short == short)).one()

@@ -2,7 +2,7 @@
 with a known bot token, a webhook secret and (on PostgreSQL) a database password, must not
 print or log any of them, whether it works or fails.
 
-Each command that talks to Telegram talks to the local Bot API (bot.local_api) over HTTP, so
+Each command that talks to Telegram talks to the local Bot API (local_bot_api) over HTTP, so
 the token travels in every request URL the libraries might log.
 """
 
@@ -20,8 +20,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.local_api import LocalBotApi, parse_html
 from bot.render import message
+from local_bot_api import LocalBotApi, parse_html
 from tests.e2e.conftest import DEFAULT_NOW
 from tests.e2e.test_outbox import add_people
 from tracker.models import Role

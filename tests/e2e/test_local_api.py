@@ -42,7 +42,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot.local_api import LocalBotApi
+from local_bot_api import LocalBotApi
 
 PNG_1X1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -31,8 +31,8 @@ from telegram.ext import CallbackContext
 from telegram.request import HTTPXRequest
 
 from bot.app import tick
-from bot.local_api import LocalBotApi, SimUser
 from bot.sender import OutboxSender, SendLimits
+from local_bot_api import LocalBotApi, SimUser
 from tracker.calendar import CalendarSettings
 from tracker.clock import Clock
 from tracker.db import create_db_engine, session_scope
@@ -49,7 +49,7 @@ from tracker.models import (
 from tracker.notifications.due import run_due, snooze
 from tracker.notifications.outbox import enqueue
 from tracker.quarters import ISTANBUL, Quarter
-from tracker.reporting import active_actions
+from tracker.status_updates import active_actions
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv" / "bin" / "python"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.local_api import LocalBotApi, parse_html
 from bot.render import message
+from local_bot_api import LocalBotApi, parse_html
 from tests.e2e.conftest import DEFAULT_NOW
 from tests.e2e.test_outbox import add_people, rows
 from tests.e2e.test_webhook import free_port

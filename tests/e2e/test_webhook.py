@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.local_api import LocalBotApi, SimUser, parse_html
-from bot.local_api.models import command_entity
 from bot.render import message
+from local_bot_api import LocalBotApi, SimUser, parse_html
+from local_bot_api.models import command_entity
 from tests.e2e.conftest import DEFAULT_NOW
 from tracker.db import session_scope
 from tracker.models import Person, Role

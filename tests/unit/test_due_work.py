@@ -85,7 +85,7 @@ def _sent(engine) -> list[tuple[str, str, str, int, date]]:
 
 
 def _answer_all(engine, person_id: int, quarter: Quarter, day: date) -> None:
-    from tracker.reporting import active_actions
+    from tracker.status_updates import active_actions
 
     with session_scope(engine) as session:
         person = session.get(Person, person_id)

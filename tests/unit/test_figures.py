@@ -18,7 +18,7 @@ from tracker.calendar import CalendarSettings
 from tracker.dialogs import figures as dialog
 from tracker.dialogs import service
 from tracker.dialogs.base import ChoiceInput, Context, Prompt, TextInput
-from tracker.figures import (
+from tracker.indicator_figures import (
     FigureError,
     FiguresForbidden,
     check_figure,

@@ -21,6 +21,7 @@ INSTALLED_AS = {
     "kume": "kume",
     "tracker": "tracker",
     "bot": "bot",
+    "local_bot_api": "local_bot_api",
     "templates": "kume.templates",
     "migrations": "kume.migrations",
 }

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from bot.local_api.formatting import parse_html
+from local_bot_api.formatting import parse_html
 from tracker import reports
 from tracker.calendar import CalendarSettings
 from tracker.db import session_scope

@@ -26,7 +26,7 @@ from jinja2 import nodes
 from jinja2.runtime import Macro
 from sqlmodel import Session, col, select
 
-from bot.local_api.formatting import EntityParseError, parse_html
+from local_bot_api.formatting import EntityParseError, parse_html
 from tracker import texts
 from tracker.access import COMMAND_ORDER
 from tracker.db import create_db_engine

@@ -17,7 +17,8 @@ from tracker import texts
 from tracker.calendar import is_locked, reporting_quarter
 from tracker.dialogs import service
 from tracker.dialogs.base import Choice, ChoiceInput, Context, Input, Prompt, TextInput, button
-from tracker.figures import (
+from tracker.formatting import number
+from tracker.indicator_figures import (
     FigureError,
     FigureScope,
     check_figure,
@@ -29,10 +30,9 @@ from tracker.figures import (
     previous_entries,
     record_figures,
 )
-from tracker.formatting import number
 from tracker.models import Cluster, Dialog, Indicator, IndicatorValue
 from tracker.quarters import Quarter
-from tracker.text import shorten
+from tracker.turkish import shorten
 
 KIND = "figures"
 T = "messages/figures.j2"

@@ -22,7 +22,7 @@ from tracker.locks import locked_for, open_quarter_for
 from tracker.models import Action, Dialog, Status
 from tracker.numbers import NumberFormatError, is_only_a_figure, parse_tr_figure
 from tracker.quarters import Quarter
-from tracker.reporting import (
+from tracker.status_updates import (
     StatusAnswers,
     action_ref,
     active_actions,
@@ -63,7 +63,7 @@ def start(
     session: Session, ctx: Context, named: str | None = None
 ) -> tuple[Dialog | None, Prompt]:
     """Begin /durum: choose an action, or go straight to the one `named` (a code as typed or
-    a button's reference, see tracker.reporting.named_action) or the only one."""
+    a button's reference, see tracker.status_updates.named_action) or the only one."""
     quarter = open_quarter_for(session, ctx.person.organisation_id, ctx.now,
                                ctx.settings.calendar)
     if quarter is None:

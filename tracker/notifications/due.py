@@ -33,7 +33,7 @@ from tracker.models import (
 )
 from tracker.notifications.outbox import enqueue
 from tracker.quarters import Quarter
-from tracker.reporting import action_ref
+from tracker.status_updates import action_ref
 
 REPORTING_ROLES = (Role.REPORTER, Role.AGENCY, Role.SECRETARY)
 AGENCY_ROLES = (Role.AGENCY, Role.ADMIN)

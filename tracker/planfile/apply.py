@@ -28,7 +28,7 @@ from tracker.models import (
 )
 from tracker.planfile.records import FileKind, PlanImportError, Problem
 from tracker.planfile.spec import PlanSpec
-from tracker.text import fold
+from tracker.turkish import fold
 
 T = TypeVar("T", bound=SQLModel)
 

@@ -14,7 +14,7 @@ from tracker import texts
 from tracker.planfile.layout import CSV_TABLE_COLUMN, TABLE_BY_KEY, TABLES, Table
 from tracker.planfile.records import FileKind, PlanImportError, Problem, Record
 from tracker.spreadsheets import from_csv_text
-from tracker.text import fold
+from tracker.turkish import fold
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 

@@ -35,7 +35,7 @@ from tracker.planfile.spec import (
     ScorecardSpec,
 )
 from tracker.quarters import Quarter, QuarterError
-from tracker.text import clean, fold
+from tracker.turkish import clean, fold
 
 _RANGE = re.compile(r"^(.+?)\s*(?:–|—|\.\.|\s-\s)\s*(.+)$")
 _HYPHEN_RANGE = re.compile(r"^(\d{4}\s*[QqÇçCc]\s*[1-4])\s*-\s*(\d{4}\s*[QqÇçCc]\s*[1-4])$")

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from tracker import texts
 from tracker.calendar import CalendarSettings
-from tracker.figures import CHANGE_TYPES, implausibility
+from tracker.indicator_figures import CHANGE_TYPES, implausibility
 from tracker.models import (
     Action,
     ActionQuarter,
@@ -50,7 +50,7 @@ from tracker.reports.filters import (
     resolve_period,
     usage_error,
 )
-from tracker.text import fold
+from tracker.turkish import fold
 
 NO_ANSWER = "no_answer"  # active in the period, nobody answered
 INACTIVE = "inactive"  # not in the action's schedule in the period
@@ -195,7 +195,7 @@ class IndicatorRow:
     version: int
     previous_period: Quarter | None
     previous_value: Decimal | None
-    implausible: str | None  # "above" / "below" (tracker.figures.implausibility)
+    implausible: str | None  # "above" / "below" (tracker.indicator_figures.implausibility)
     created_at: datetime
 
     @property
@@ -709,8 +709,9 @@ def build_report(
 
 
 def _implausible(value: Decimal, previous: Decimal | None, value_type: str) -> str | None:
-    """tracker.figures.implausibility (10 times up or down, a sign flip), except for change
-    indicators: a change swings around zero, its ratio to the last one means little."""
+    """tracker.indicator_figures.implausibility (10 times up or down, a sign flip), except
+    for change indicators: a change swings around zero, its ratio to the last one means
+    little."""
     if value_type in CHANGE_TYPES:
         return None
     return implausibility(value, previous, value_type)

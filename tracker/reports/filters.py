@@ -23,7 +23,7 @@ from tracker.calendar import CalendarSettings, reporting_quarter
 from tracker.errors import DomainError
 from tracker.models import Action, Cluster, Goal, Plan, Priority
 from tracker.quarters import Quarter, QuarterError
-from tracker.text import fold
+from tracker.turkish import fold
 
 Topic = Literal["genel", "gosterge", "katilim", "kume"]
 TOPICS: tuple[str, ...] = ("genel", "gosterge", "katilim", "kume")

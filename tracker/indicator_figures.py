@@ -33,7 +33,7 @@ from tracker.models import (
 )
 from tracker.numbers import NumberFormatError, parse_tr_figure
 from tracker.quarters import Quarter
-from tracker.text import fold
+from tracker.turkish import fold
 
 LEVEL_CLUSTER = 1  # entered by the cluster's management body
 LEVEL_AGENCY = 2  # entered by the agency, per cluster

@@ -20,7 +20,7 @@ from tracker.models import (
 )
 from tracker.organisations import groups_of
 from tracker.quarters import Quarter
-from tracker.text import fold
+from tracker.turkish import fold
 
 # A button names an action by its id ("#17"), never by its code: the callback data then fits
 # Telegram's 64 bytes whatever the plan's codes, and "#" never starts a code. Nine digits at

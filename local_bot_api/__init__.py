@@ -1,6 +1,6 @@
 """Local stand-in for the Telegram Bot API (Telegram is unreachable from dev machines).
 
-See :mod:`bot.local_api.server` for usage and :mod:`bot.local_api.simuser` for how tests
+See :mod:`local_bot_api.server` for usage and :mod:`local_bot_api.simuser` for how tests
 wait for the bot's replies.
 """
 
