@@ -29,14 +29,11 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from kume.errors import ConfigError
 from tracker import texts
 
 DEFAULT_DATABASE_URL = "sqlite:///data/kume.sqlite3"
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
-
-
-class ConfigError(Exception):
-    """A configuration problem, described for the operator."""
 
 
 class _Section(BaseModel):
@@ -262,7 +259,7 @@ def load_config(
     environ = dict(os.environ if environ is None else environ)
     config_path = find_config_path(path, environ)
     data: dict[str, Any] = {}
-    source = "varsayılanlar"
+    source = texts.say("cli/config_errors.j2", "defaults")
     if config_path is not None:
         source = str(config_path)
         try:
