@@ -34,6 +34,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from babel.numbers import format_decimal
 
+from tracker.turkish import fold
+
 __all__ = [
     "NumberFormatError",
     "ParsedFigure",
@@ -50,13 +52,7 @@ _MAX_DIGITS = 30
 
 _MULTIPLIERS: dict[str, int] = {"bin": 3, "milyon": 6, "milyar": 9}
 # Folded spelling -> canonical unit reported back to callers.
-_UNITS: dict[str, str] = {
-    "tl": "TL",
-    "₺": "TL",
-    "adet": "adet",
-    "kişi": "kişi",
-    "kisi": "kişi",
-}
+_UNITS: dict[str, str] = {"tl": "TL", "₺": "TL", "adet": "adet", "kisi": "kişi"}
 
 _HINT_PERCENT_UNIT = "Yüzde ile birlikte birim kullanılmaz."
 
@@ -114,12 +110,6 @@ class ParsedFigure:
     had_percent: bool = False
     multiplier_word: str | None = None
     unit: str | None = None
-
-
-def _fold(text: str) -> str:
-    # Python's casefold is not Turkish-aware ("İ" becomes "i" + combining dot), so collapse
-    # all i-variants first; that makes "MİLYON", "MILYON" and "milyon" equal.
-    return text.replace("İ", "i").replace("ı", "i").casefold()
 
 
 def _numeric_value(core: str, original: str) -> Decimal:
@@ -201,7 +191,9 @@ def parse_tr_figure(text: str) -> ParsedFigure:
     multiplier_word: str | None = None
     unit_in_front = unit is not None  # "₺2,5 milyon" is fine; only "2,5 TL milyon" is not
     for match in _TRAILING_TOKEN.finditer(s, pos):
-        token = _fold(match[1])
+        typed = match[1]
+        # Words match however they are cased or accented ("MİLYON", "kisi"); a symbol as it is.
+        token = fold(typed) if typed.isalpha() else typed
         # Order matters: "2,5 milyon TL" is fine, "2,5 TL milyon" or "5% TL" are not.
         if token in _MULTIPLIERS and multiplier_word is None and (unit is None or unit_in_front):
             if had_percent:
@@ -214,7 +206,7 @@ def parse_tr_figure(text: str) -> ParsedFigure:
         elif token == "%" and not had_percent and unit is None and multiplier_word is None:
             had_percent = True
         else:
-            raise NumberFormatError(original, _trailing_hint(token))
+            raise NumberFormatError(original, _trailing_hint(token, typed))
 
     if had_percent and unit is not None:
         raise NumberFormatError(original, _HINT_PERCENT_UNIT)
@@ -234,16 +226,17 @@ def parse_tr_figure(text: str) -> ParsedFigure:
     return ParsedFigure(value, had_percent, multiplier_word, unit)
 
 
-def _trailing_hint(token: str) -> str | None:
+def _trailing_hint(token: str, typed: str) -> str | None:
+    """Why the word after the number is wrong; `token` is it folded, `typed` as written."""
     if token in _MULTIPLIERS or token in _UNITS or token == "%":
         return "Her birimi en fazla bir kez ve sırayla yazın (ör. “2,5 milyon TL”)."
     if token.isalpha():
-        return f"“{token}” tanınan bir birim değil (bin, milyon, milyar, TL, adet, kişi)."
+        return f"“{typed}” tanınan bir birim değil (bin, milyon, milyar, TL, adet, kişi)."
     return None
 
 
 # "yüzde 60" is how "%60" is said; only free-text answers need to recognise it.
-_PERCENT_WORD = re.compile(r"^\s*y[uü]zde\s*")
+_PERCENT_WORD = re.compile(r"^\s*y[uü]zde\s*", re.IGNORECASE)
 
 
 def is_only_a_figure(text: str) -> bool:
@@ -252,7 +245,7 @@ def is_only_a_figure(text: str) -> bool:
     For free-text answers: a figure alone there was most likely meant for another question.
     """
     try:
-        parse_tr_figure(_PERCENT_WORD.sub("%", _fold(text), count=1))
+        parse_tr_figure(_PERCENT_WORD.sub("%", text, count=1))
     except NumberFormatError:
         return False
     return True

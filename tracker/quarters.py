@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta
 from typing import overload
 from zoneinfo import ZoneInfo
 
+from tracker.turkish import fold
+
 __all__ = ["ISTANBUL", "MAX_YEAR", "MIN_YEAR", "Quarter", "QuarterError"]
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
@@ -54,9 +56,9 @@ _HINT_QUARTER = "Çeyrek 1 ile 4 arasında olmalı."
 _HINT_YEAR = f"Yıl {MIN_YEAR}–{MAX_YEAR} arasında dört haneli bir sayı olmalı."
 _HINT_BARE_YEAR = "Yalnızca yıl yazılmış; hangi çeyrek olduğunu da belirtin."
 
-# Patterns run on a folded string (see ``_fold``): lowercase, single spaces, "c" → "ç",
-# dotless/dotted i → "i", dashes → "-". Numbers are captured loosely (``\d+``) so that
-# out-of-range values get a specific hint instead of a generic "not understood".
+# Patterns run on a folded string (see ``_fold``): lowercase, Turkish letters as ASCII ("ç" →
+# "c", dotless/dotted i → "i"), single spaces, dashes → "-". Numbers are captured loosely
+# (``\d+``) so that out-of-range values get a specific hint instead of a generic "not understood".
 _SEP = r"\s?[-/.,]?\s?"
 # Where two digit runs meet, a separator is mandatory: "Q22014" or "20142. çeyrek" are more
 # likely typos than quarters.
@@ -64,27 +66,24 @@ _SEP_REQ = r"(?:\s?[-/.,]\s?|\s)"
 _NUM_Q = r"(?P<q>\d+|[iv]+)"
 _PATTERNS = [
     # 2014Q2, 2014 Q2, 2014-Q2, 2014-Ç2, 2014 ç2, 2014-C2
-    re.compile(rf"(?P<y>\d+){_SEP}[qç]\s?(?P<q>\d+)", re.ASCII),
+    re.compile(rf"(?P<y>\d+){_SEP}[qc]\s?(?P<q>\d+)", re.ASCII),
     # Q2 2014, Q2-2014, Ç2/2014
-    re.compile(rf"[qç]\s?(?P<q>\d+){_SEP_REQ}(?P<y>\d+)", re.ASCII),
+    re.compile(rf"[qc]\s?(?P<q>\d+){_SEP_REQ}(?P<y>\d+)", re.ASCII),
     # 2014/2, 2014-2, 2014.2 — a separator is required so "20142" is not read as a quarter.
     re.compile(r"(?P<y>\d+)\s?[-/.]\s?(?P<q>\d+)", re.ASCII),
     # 2. çeyrek 2014, 2.çeyrek 2014, II. çeyrek 2014
-    re.compile(rf"{_NUM_Q}\s?\.?\s?çeyrek{_SEP}(?P<y>\d+)", re.ASCII),
+    re.compile(rf"{_NUM_Q}\s?\.?\s?ceyrek{_SEP}(?P<y>\d+)", re.ASCII),
     # 2014 2. çeyrek, 2014 2. Çeyrek (display form), 2014 II. çeyrek
-    re.compile(rf"(?P<y>\d+){_SEP_REQ}{_NUM_Q}\s?\.?\s?çeyrek", re.ASCII),
+    re.compile(rf"(?P<y>\d+){_SEP_REQ}{_NUM_Q}\s?\.?\s?ceyrek", re.ASCII),
 ]
 
 _DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-"})
 
 
 def _fold(text: str) -> str:
-    # str.lower()/upper() are not Turkish-aware ("İ".lower() is "i̇", two code points), so the
-    # i-variants are collapsed explicitly before casefolding. "c" is accepted as an ASCII
-    # stand-in for "ç" because many phone keyboards lack Turkish letters.
-    folded = text.translate(_DASHES).replace("İ", "i").replace("ı", "i").casefold()
-    folded = folded.replace("c", "ç")
-    return " ".join(folded.split())
+    # Folding makes "Ç", "ç" and "c" (phone keyboards often lack Turkish letters) all "c";
+    # every dash a phone offers becomes "-" first.
+    return fold(text.translate(_DASHES))
 
 
 def _quarter_number(raw: str) -> int | None:

@@ -236,6 +236,7 @@ def test_parse_rejects_empty(text: str) -> None:
         (",5", "Başına 0 yazın"),
         ("--5", "bir işaret"),
         ("5 kg", "“kg” tanınan bir birim değil"),
+        ("5 Şişe", "“Şişe” tanınan bir birim değil"),  # quoted as typed, not folded
         ("1e5", "“e” tanınan bir birim değil"),
         ("5 TL TL", "en fazla bir kez"),
         ("%5 TL", "Yüzde ile birlikte birim"),
