@@ -183,7 +183,7 @@ def _quarter_option(ctx: click.Context, param: click.Parameter, value: str | Non
     try:
         return Quarter.parse(value)
     except QuarterError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
+        raise click.BadParameter(texts.describe(exc), ctx=ctx, param=param) from exc
 
 
 @export_group.command("updates")
@@ -341,7 +341,10 @@ def main() -> None:
         exc.show(file=shown)
         sys.stderr.write(redaction.clean(shown.getvalue()))
         sys.exit(exc.exit_code)
-    except (ConfigError, DomainError, PlanImportError) as exc:
+    except DomainError as exc:
+        say_error(texts.describe(exc))
+        sys.exit(1)
+    except (ConfigError, PlanImportError) as exc:
         say_error(str(exc))
         sys.exit(2 if isinstance(exc, ConfigError) else 1)
     except Exception:

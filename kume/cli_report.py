@@ -40,7 +40,7 @@ def report_command(app: App, words: tuple[str, ...], out: Path, now_text: str | 
             filters = parse_filters(list(words), session=session, now=now, settings=settings)
             report = build_report(session, filters, now=now, settings=settings)
     except DomainError as error:
-        click.echo(texts.render("cli/error.j2", message=str(error)), err=True)
+        click.echo(texts.render("cli/error.j2", message=texts.describe(error)), err=True)
         sys.exit(1)
     out.mkdir(parents=True, exist_ok=True)
     paths = write_report(report, out)

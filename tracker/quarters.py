@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import overload
 from zoneinfo import ZoneInfo
 
+from tracker.errors import CodedError
 from tracker.turkish import fold
 
 __all__ = ["ISTANBUL", "MAX_YEAR", "MIN_YEAR", "Quarter", "QuarterError"]
@@ -24,37 +25,38 @@ ISTANBUL = ZoneInfo("Europe/Istanbul")
 MIN_YEAR = 1900
 MAX_YEAR = 2999
 
-_EXAMPLES = "Örnek: 2014Q2, 2014-Ç2 veya “2. çeyrek 2014”."
-
 # Last day of each quarter never depends on leap years, so a fixed table avoids calendar maths.
 _LAST_DAY = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
-class QuarterError(ValueError):
-    """An invalid quarter; ``str()`` is a Turkish message that can be shown to end users.
+# What was wrong with a quarter: the macros of texts/quarters.j2 that say it.
+_HINT_QUARTER = "quarter_number"
+_HINT_YEAR = "year"
+_HINT_BARE_YEAR = "bare_year"
 
-    The offending input is embedded verbatim: callers are responsible for escaping it
-    (HTML/Markdown) before sending it anywhere.
+
+class QuarterError(CodedError, ValueError):
+    """An invalid quarter; ``tracker.texts.describe()`` says why, in Turkish.
+
+    ``hint`` names what was wrong (a macro of texts/quarters.j2). The offending input is kept
+    verbatim: whoever shows the words escapes them for their format.
     """
+
+    template = "texts/quarters.j2"
 
     def __init__(self, text: str, hint: str | None = None) -> None:
         # Keep the raw parts in ``args`` so the exception pickles and compares sanely.
         super().__init__(text, hint)
         self.text = text
         self.hint = hint
-
-    def __str__(self) -> str:
-        if not self.text.strip():
-            return f"Çeyrek boş olamaz. {_EXAMPLES}"
-        hint = f" {self.hint}" if self.hint else ""
-        return f"“{self.text}” geçerli bir çeyrek değil.{hint} {_EXAMPLES}"
+        self.code = (hint or "unreadable") if text.strip() else "empty"
+        self.params = {"text": text}
+        if hint == _HINT_YEAR:
+            self.params.update(first=MIN_YEAR, last=MAX_YEAR)
 
 
-_HINT_QUARTER = "Çeyrek 1 ile 4 arasında olmalı."
-_HINT_YEAR = f"Yıl {MIN_YEAR}–{MAX_YEAR} arasında dört haneli bir sayı olmalı."
-_HINT_BARE_YEAR = "Yalnızca yıl yazılmış; hangi çeyrek olduğunu da belirtin."
 
 # Patterns run on a folded string (see ``_fold``): lowercase, Turkish letters as ASCII ("ç" →
 # "c", dotless/dotted i → "i"), single spaces, dashes → "-". Numbers are captured loosely
