@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from tracker.errors import CodedError
 from tracker.turkish import fold
 
-__all__ = ["ISTANBUL", "MAX_YEAR", "MIN_YEAR", "Quarter", "QuarterError"]
+__all__ = ["ISTANBUL", "MAX_YEAR", "MIN_YEAR", "Quarter", "QuarterError", "quarter_runs"]
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 MIN_YEAR = 1900
@@ -240,3 +240,14 @@ class Quarter:
     def contains(self, moment: date | datetime) -> bool:
         """Whether ``moment`` falls in this quarter (same time-zone rules as :meth:`of`)."""
         return Quarter.of(moment) == self
+
+
+def quarter_runs(quarters: list[Quarter]) -> list[tuple[Quarter, Quarter]]:
+    """Consecutive quarters folded into (first, last) runs, for reading."""
+    runs: list[list[Quarter]] = []
+    for q in sorted(quarters):
+        if runs and runs[-1][1].next() == q:
+            runs[-1][1] = q
+        else:
+            runs.append([q, q])
+    return [(a, b) for a, b in runs]
