@@ -631,7 +631,12 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "unknown_cluster": one(value="yok"),
         "unsupported_format": one(suffix=".doc"),
         "unknown_parent": one(value="H9.9", what="hedef"),
-        "unparsable": one(detail="satır 3"),
+        "cell_too_long": one(limit=131072),
+        "unparsable": [
+            {"kind": "json", "line": 1, "column": 10},
+            {"kind": "yaml", "line": None, "column": None},
+            {"kind": "xlsx", "line": None, "column": None},
+        ],
         "not_allowed": one(value="x", allowed=["a", "b"]),
         "not_number": one(value="x"),
         "not_boolean": one(value="belki"),
