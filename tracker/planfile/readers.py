@@ -177,6 +177,7 @@ def _table_named(name: str) -> Table | None:
 
 
 def _xlsx_records(data: bytes, file: str) -> list[Record]:
+    # openpyxl takes 0.1-0.2 s to import; only an XLSX file needs it (JSON, YAML, CSV do not).
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
