@@ -14,7 +14,8 @@ from bot.logs import quiet_http_logs
 from bot.settings import BotSettings
 from kume.config import Config
 from tracker.clock import Clock
-from tracker.db import create_db_engine, require_current_schema
+from tracker.db import create_db_engine
+from tracker.schema import require_current_schema
 
 logger = logging.getLogger(__name__)
 

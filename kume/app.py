@@ -69,7 +69,7 @@ class App:
     @property
     def ready_engine(self) -> Engine:
         """The engine of a database that `kume db upgrade` has prepared."""
-        from tracker.db import require_current_schema  # deferred: loads SQLAlchemy
+        from tracker.schema import require_current_schema  # deferred: loads SQLAlchemy
 
         require_current_schema(self.engine)
         return self.engine

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
-from tracker.db import create_db_engine, normalise_url, upgrade_schema
+from tracker.db import create_db_engine, normalise_url
+from tracker.schema import upgrade_schema
 from tracker.setup import prepare_database
 
 PG_URL = os.environ.get("KUME_TEST_DATABASE_URL")

@@ -1,4 +1,4 @@
-"""Database engines, sessions and schema upgrades."""
+"""Database engines and sessions (the schema and its upgrades: tracker/schema.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
-from tracker.resources import data_dir
-
 logger = logging.getLogger(__name__)
-
-MIGRATIONS_DIR = data_dir("migrations")
-
 
 def normalise_url(url: str) -> str:
     """Accept URLs as people write them: `postgresql://user@host/db` means psycopg 3 here."""
@@ -61,43 +56,3 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
-
-
-def alembic_config(engine: Engine) -> Any:
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.attributes["engine"] = engine
-    return cfg
-
-
-def upgrade_schema(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest migration."""
-    from alembic import command
-
-    command.upgrade(alembic_config(engine), "head")
-
-
-def schema_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
-
-
-def head_revision() -> str | None:
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
-
-
-def require_current_schema(engine: Engine) -> None:
-    """Refuse to work on a database that `kume db upgrade` has not prepared."""
-    from tracker.errors import DomainError
-
-    current = schema_revision(engine)
-    if current is None:
-        raise DomainError("schema_missing")
-    if current != head_revision():
-        raise DomainError("schema_outdated", current=current, head=head_revision())

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
+from tracker.quarters import ISTANBUL, Quarter, quarter_runs
 from tracker.turkish import shorten
 
-ISTANBUL = ZoneInfo("Europe/Istanbul")
 LOCALE = "tr_TR"
 
 
@@ -46,15 +45,7 @@ def moment(value: datetime | None) -> str:
 
 
 def quarter_label(value: object) -> str:
-    from tracker.quarters import Quarter
-
     return (value if isinstance(value, Quarter) else Quarter.parse(str(value))).label
-
-
-def quarter_runs(quarters: list) -> list:
-    from tracker.plans import quarter_runs as runs
-
-    return runs(quarters)
 
 
 def add_suffix(value: object, suffix: str) -> str:

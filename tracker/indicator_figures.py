@@ -193,7 +193,7 @@ def check_figure(indicator: Indicator, text: str, previous: Decimal | None = Non
     try:
         parsed = parse_tr_figure(text)
     except NumberFormatError as error:
-        raise FigureError("figure_not_number", detail=str(error)) from None
+        raise FigureError("figure_not_number", problem=error) from None
     if parsed.had_percent and indicator.value_type not in PERCENT_TYPES and indicator.unit != "%":
         raise FigureError("figure_percent_sign", title=indicator.title)
     if parsed.unit is not None and fold(parsed.unit) != fold(indicator.unit):

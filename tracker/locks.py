@@ -46,7 +46,7 @@ def reopen(session: Session, *, organisation: str, quarter: str, days: int, by: 
     try:
         parsed = Quarter.parse(quarter)
     except QuarterError as exc:
-        raise DomainError("bad_quarter", detail=str(exc)) from exc
+        raise DomainError("bad_quarter", problem=exc) from exc
     if parsed >= Quarter.of(now):
         raise DomainError("quarter_not_ended", quarter=parsed.label)
     if not is_locked(parsed, now, settings):

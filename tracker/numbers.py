@@ -34,6 +34,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from babel.numbers import format_decimal
 
+from tracker.errors import CodedError
+from tracker.turkish import fold
+
 __all__ = [
     "NumberFormatError",
     "ParsedFigure",
@@ -43,22 +46,12 @@ __all__ = [
     "parse_tr_number",
 ]
 
-_EXAMPLES = "Örnek: 1.234.567, 12,5, %12,5, 2,5 milyon veya 450 bin."
-_SHOWN_MAX = 40
 # Far beyond any real figure; keeps Decimal arithmetic exact without tuning precision.
 _MAX_DIGITS = 30
 
 _MULTIPLIERS: dict[str, int] = {"bin": 3, "milyon": 6, "milyar": 9}
 # Folded spelling -> canonical unit reported back to callers.
-_UNITS: dict[str, str] = {
-    "tl": "TL",
-    "₺": "TL",
-    "adet": "adet",
-    "kişi": "kişi",
-    "kisi": "kişi",
-}
-
-_HINT_PERCENT_UNIT = "Yüzde ile birlikte birim kullanılmaz."
+_UNITS: dict[str, str] = {"tl": "TL", "₺": "TL", "adet": "adet", "kisi": "kişi"}
 
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " "})
 _MINUSES = str.maketrans({"−": "-", "–": "-"})
@@ -80,26 +73,25 @@ _SHAPES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-class NumberFormatError(ValueError):
-    """A figure that could not be read; ``str()`` is a Turkish message for end users.
+class NumberFormatError(CodedError, ValueError):
+    """A figure that could not be read; ``tracker.texts.describe()`` says why, in Turkish.
 
-    The input is embedded verbatim (shortened if very long): callers escape it.
+    ``hint`` names what was wrong (a macro of texts/numbers.j2); ``word`` is the unit word
+    that was not understood. The input is kept verbatim: whoever shows it escapes it.
     """
 
-    def __init__(self, text: str, hint: str | None = None) -> None:
+    template = "texts/numbers.j2"
+
+    def __init__(self, text: str, hint: str | None = None, word: str | None = None) -> None:
         # Raw parts in ``args`` so the exception pickles and re-raises faithfully.
-        super().__init__(text, hint)
+        super().__init__(text, hint, word)
         self.text = text
         self.hint = hint
-
-    def __str__(self) -> str:
-        shown = self.text.strip()
-        if not shown:
-            return f"Sayı boş olamaz. {_EXAMPLES}"
-        if len(shown) > _SHOWN_MAX:
-            shown = shown[: _SHOWN_MAX - 1] + "…"
-        hint = f" {self.hint}" if self.hint else ""
-        return f"“{shown}” sayı olarak okunamadı.{hint} {_EXAMPLES}"
+        shown = text.strip()
+        self.code = (hint or "unreadable") if shown else "empty"
+        self.params = {"text": shown}
+        if word is not None:
+            self.params["word"] = word
 
 
 @dataclass(frozen=True)
@@ -116,12 +108,6 @@ class ParsedFigure:
     unit: str | None = None
 
 
-def _fold(text: str) -> str:
-    # Python's casefold is not Turkish-aware ("İ" becomes "i" + combining dot), so collapse
-    # all i-variants first; that makes "MİLYON", "MILYON" and "milyon" equal.
-    return text.replace("İ", "i").replace("ı", "i").casefold()
-
-
 def _numeric_value(core: str, original: str) -> Decimal:
     shape = next((name for pattern, name in _SHAPES if pattern.fullmatch(core)), None)
     if shape is None:
@@ -133,21 +119,21 @@ def _numeric_value(core: str, original: str) -> Decimal:
     else:  # en_decimal, en_full
         canonical = core.replace(",", "")
     if sum(ch.isdigit() for ch in canonical) > _MAX_DIGITS:
-        raise NumberFormatError(original, "Sayı çok uzun.")
+        raise NumberFormatError(original, "too_long")
     return Decimal(canonical)
 
 
 def _shape_hint(core: str) -> str | None:
     if core.count(",") > 1 and "." not in core:
-        return "Binlik ayırıcı olarak nokta, ondalık için tek bir virgül kullanın."
+        return "several_commas"
     if ".." in core or ",," in core or ".," in core or ",." in core:
-        return "Ayırıcılar yan yana olmamalı."
+        return "adjacent_separators"
     if " " in core and "." in core:
-        return "Binlik ayırıcı olarak boşluk ya da noktadan yalnızca birini kullanın."
+        return "spaces_and_dots"
     if "." in core:
-        return "Binlik ayırıcı noktadan sonra tam üç rakam gelmeli."
+        return "dot_groups"
     if " " in core:
-        return "Binlik gruplar üçer rakamdan oluşmalı."
+        return "space_groups"
     return None
 
 
@@ -175,7 +161,7 @@ def parse_tr_figure(text: str) -> ParsedFigure:
         token = match[1]
         if token in "-+":
             if sign:
-                raise NumberFormatError(original, "Yalnızca bir işaret kullanın.")
+                raise NumberFormatError(original, "one_sign")
             sign = token
         elif token == "%":
             if had_percent:
@@ -192,7 +178,7 @@ def parse_tr_figure(text: str) -> ParsedFigure:
     if core_match is None:
         hint = None
         if s[pos : pos + 1] in (".", ",") and s[pos + 1 : pos + 2].isdigit():
-            hint = "Başına 0 yazın (ör. 0,5)."
+            hint = "leading_separator"
         raise NumberFormatError(original, hint)
     # Trailing spaces belong to the separator between number and words, not to the number.
     core = core_match[0].rstrip()
@@ -201,23 +187,26 @@ def parse_tr_figure(text: str) -> ParsedFigure:
     multiplier_word: str | None = None
     unit_in_front = unit is not None  # "₺2,5 milyon" is fine; only "2,5 TL milyon" is not
     for match in _TRAILING_TOKEN.finditer(s, pos):
-        token = _fold(match[1])
+        typed = match[1]
+        # Words match however they are cased or accented ("MİLYON", "kisi"); a symbol as it is.
+        token = fold(typed) if typed.isalpha() else typed
         # Order matters: "2,5 milyon TL" is fine, "2,5 TL milyon" or "5% TL" are not.
         if token in _MULTIPLIERS and multiplier_word is None and (unit is None or unit_in_front):
             if had_percent:
-                raise NumberFormatError(original, "Yüzde ile birlikte bin/milyon kullanılmaz.")
+                raise NumberFormatError(original, "percent_and_multiplier")
             multiplier_word = token
         elif token in _UNITS and unit is None:
             if had_percent:
-                raise NumberFormatError(original, _HINT_PERCENT_UNIT)
+                raise NumberFormatError(original, "percent_and_unit")
             unit = _UNITS[token]
         elif token == "%" and not had_percent and unit is None and multiplier_word is None:
             had_percent = True
         else:
-            raise NumberFormatError(original, _trailing_hint(token))
+            hint = _trailing_hint(token)
+            raise NumberFormatError(original, hint, typed if hint == "unknown_unit" else None)
 
     if had_percent and unit is not None:
-        raise NumberFormatError(original, _HINT_PERCENT_UNIT)
+        raise NumberFormatError(original, "percent_and_unit")
 
     value = _numeric_value(core, original)
     with localcontext() as ctx:
@@ -235,15 +224,16 @@ def parse_tr_figure(text: str) -> ParsedFigure:
 
 
 def _trailing_hint(token: str) -> str | None:
+    """Why the (folded) word after the number is wrong."""
     if token in _MULTIPLIERS or token in _UNITS or token == "%":
-        return "Her birimi en fazla bir kez ve sırayla yazın (ör. “2,5 milyon TL”)."
+        return "unit_order"
     if token.isalpha():
-        return f"“{token}” tanınan bir birim değil (bin, milyon, milyar, TL, adet, kişi)."
+        return "unknown_unit"
     return None
 
 
 # "yüzde 60" is how "%60" is said; only free-text answers need to recognise it.
-_PERCENT_WORD = re.compile(r"^\s*y[uü]zde\s*")
+_PERCENT_WORD = re.compile(r"^\s*y[uü]zde\s*", re.IGNORECASE)
 
 
 def is_only_a_figure(text: str) -> bool:
@@ -252,7 +242,7 @@ def is_only_a_figure(text: str) -> bool:
     For free-text answers: a figure alone there was most likely meant for another question.
     """
     try:
-        parse_tr_figure(_PERCENT_WORD.sub("%", _fold(text), count=1))
+        parse_tr_figure(_PERCENT_WORD.sub("%", text, count=1))
     except NumberFormatError:
         return False
     return True

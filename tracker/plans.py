@@ -148,17 +148,6 @@ def plan_tree(session: Session, plan: Plan) -> PlanTree:
     return PlanTree(plan, list(priority_views.values()))
 
 
-def quarter_runs(quarters: list[Quarter]) -> list[tuple[Quarter, Quarter]]:
-    """Consecutive quarters folded into (first, last) runs, for reading."""
-    runs: list[list[Quarter]] = []
-    for q in sorted(quarters):
-        if runs and runs[-1][1].next() == q:
-            runs[-1][1] = q
-        else:
-            runs.append([q, q])
-    return [(a, b) for a, b in runs]
-
-
 def find_item(tree: PlanTree, code: str) -> PriorityView | GoalView | ActionView:
     wanted = fold(code.replace(" ", ""))
     for priority in tree.priorities:

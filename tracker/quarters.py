@@ -16,13 +16,14 @@ from datetime import date, datetime, timedelta
 from typing import overload
 from zoneinfo import ZoneInfo
 
-__all__ = ["ISTANBUL", "MAX_YEAR", "MIN_YEAR", "Quarter", "QuarterError"]
+from tracker.errors import CodedError
+from tracker.turkish import fold
+
+__all__ = ["ISTANBUL", "MAX_YEAR", "MIN_YEAR", "Quarter", "QuarterError", "quarter_runs"]
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 MIN_YEAR = 1900
 MAX_YEAR = 2999
-
-_EXAMPLES = "Örnek: 2014Q2, 2014-Ç2 veya “2. çeyrek 2014”."
 
 # Last day of each quarter never depends on leap years, so a fixed table avoids calendar maths.
 _LAST_DAY = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
@@ -30,33 +31,36 @@ _LAST_DAY = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
-class QuarterError(ValueError):
-    """An invalid quarter; ``str()`` is a Turkish message that can be shown to end users.
+# What was wrong with a quarter: the macros of texts/quarters.j2 that say it.
+_HINT_QUARTER = "quarter_number"
+_HINT_YEAR = "year"
+_HINT_BARE_YEAR = "bare_year"
 
-    The offending input is embedded verbatim: callers are responsible for escaping it
-    (HTML/Markdown) before sending it anywhere.
+
+class QuarterError(CodedError, ValueError):
+    """An invalid quarter; ``tracker.texts.describe()`` says why, in Turkish.
+
+    ``hint`` names what was wrong (a macro of texts/quarters.j2). The offending input is kept
+    verbatim: whoever shows the words escapes them for their format.
     """
+
+    template = "texts/quarters.j2"
 
     def __init__(self, text: str, hint: str | None = None) -> None:
         # Keep the raw parts in ``args`` so the exception pickles and compares sanely.
         super().__init__(text, hint)
         self.text = text
         self.hint = hint
-
-    def __str__(self) -> str:
-        if not self.text.strip():
-            return f"Çeyrek boş olamaz. {_EXAMPLES}"
-        hint = f" {self.hint}" if self.hint else ""
-        return f"“{self.text}” geçerli bir çeyrek değil.{hint} {_EXAMPLES}"
+        self.code = (hint or "unreadable") if text.strip() else "empty"
+        self.params = {"text": text}
+        if hint == _HINT_YEAR:
+            self.params.update(first=MIN_YEAR, last=MAX_YEAR)
 
 
-_HINT_QUARTER = "Çeyrek 1 ile 4 arasında olmalı."
-_HINT_YEAR = f"Yıl {MIN_YEAR}–{MAX_YEAR} arasında dört haneli bir sayı olmalı."
-_HINT_BARE_YEAR = "Yalnızca yıl yazılmış; hangi çeyrek olduğunu da belirtin."
 
-# Patterns run on a folded string (see ``_fold``): lowercase, single spaces, "c" → "ç",
-# dotless/dotted i → "i", dashes → "-". Numbers are captured loosely (``\d+``) so that
-# out-of-range values get a specific hint instead of a generic "not understood".
+# Patterns run on a folded string (see ``_fold``): lowercase, Turkish letters as ASCII ("ç" →
+# "c", dotless/dotted i → "i"), single spaces, dashes → "-". Numbers are captured loosely
+# (``\d+``) so that out-of-range values get a specific hint instead of a generic "not understood".
 _SEP = r"\s?[-/.,]?\s?"
 # Where two digit runs meet, a separator is mandatory: "Q22014" or "20142. çeyrek" are more
 # likely typos than quarters.
@@ -64,27 +68,24 @@ _SEP_REQ = r"(?:\s?[-/.,]\s?|\s)"
 _NUM_Q = r"(?P<q>\d+|[iv]+)"
 _PATTERNS = [
     # 2014Q2, 2014 Q2, 2014-Q2, 2014-Ç2, 2014 ç2, 2014-C2
-    re.compile(rf"(?P<y>\d+){_SEP}[qç]\s?(?P<q>\d+)", re.ASCII),
+    re.compile(rf"(?P<y>\d+){_SEP}[qc]\s?(?P<q>\d+)", re.ASCII),
     # Q2 2014, Q2-2014, Ç2/2014
-    re.compile(rf"[qç]\s?(?P<q>\d+){_SEP_REQ}(?P<y>\d+)", re.ASCII),
+    re.compile(rf"[qc]\s?(?P<q>\d+){_SEP_REQ}(?P<y>\d+)", re.ASCII),
     # 2014/2, 2014-2, 2014.2 — a separator is required so "20142" is not read as a quarter.
     re.compile(r"(?P<y>\d+)\s?[-/.]\s?(?P<q>\d+)", re.ASCII),
     # 2. çeyrek 2014, 2.çeyrek 2014, II. çeyrek 2014
-    re.compile(rf"{_NUM_Q}\s?\.?\s?çeyrek{_SEP}(?P<y>\d+)", re.ASCII),
+    re.compile(rf"{_NUM_Q}\s?\.?\s?ceyrek{_SEP}(?P<y>\d+)", re.ASCII),
     # 2014 2. çeyrek, 2014 2. Çeyrek (display form), 2014 II. çeyrek
-    re.compile(rf"(?P<y>\d+){_SEP_REQ}{_NUM_Q}\s?\.?\s?çeyrek", re.ASCII),
+    re.compile(rf"(?P<y>\d+){_SEP_REQ}{_NUM_Q}\s?\.?\s?ceyrek", re.ASCII),
 ]
 
 _DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-"})
 
 
 def _fold(text: str) -> str:
-    # str.lower()/upper() are not Turkish-aware ("İ".lower() is "i̇", two code points), so the
-    # i-variants are collapsed explicitly before casefolding. "c" is accepted as an ASCII
-    # stand-in for "ç" because many phone keyboards lack Turkish letters.
-    folded = text.translate(_DASHES).replace("İ", "i").replace("ı", "i").casefold()
-    folded = folded.replace("c", "ç")
-    return " ".join(folded.split())
+    # Folding makes "Ç", "ç" and "c" (phone keyboards often lack Turkish letters) all "c";
+    # every dash a phone offers becomes "-" first.
+    return fold(text.translate(_DASHES))
 
 
 def _quarter_number(raw: str) -> int | None:
@@ -239,3 +240,14 @@ class Quarter:
     def contains(self, moment: date | datetime) -> bool:
         """Whether ``moment`` falls in this quarter (same time-zone rules as :meth:`of`)."""
         return Quarter.of(moment) == self
+
+
+def quarter_runs(quarters: list[Quarter]) -> list[tuple[Quarter, Quarter]]:
+    """Consecutive quarters folded into (first, last) runs, for reading."""
+    runs: list[list[Quarter]] = []
+    for q in sorted(quarters):
+        if runs and runs[-1][1].next() == q:
+            runs[-1][1] = q
+        else:
+            runs.append([q, q])
+    return [(a, b) for a, b in runs]

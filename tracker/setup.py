@@ -9,9 +9,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from tracker.db import schema_revision, session_scope, upgrade_schema
+from tracker.db import session_scope
 from tracker.models import Plan
 from tracker.planfile import import_plan
+from tracker.schema import schema_revision, upgrade_schema
 
 logger = logging.getLogger(__name__)
 

@@ -135,6 +135,8 @@ class Sheet:
         return needed
 
     def filter_ref(self) -> str | None:
+        # openpyxl (0.1-0.2 s to import) loads only when a workbook is written: the CSV
+        # writers here, and the modules that import them for CSV, do not pay for it.
         from openpyxl.utils import get_column_letter
 
         first = next((i for i, (kind, _v) in enumerate(self.rows) if kind == "header"), None)
@@ -172,7 +174,7 @@ def _display_width(value: Any) -> int:
 
 def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
     """The sheets as one .xlsx file (openpyxl, write-only mode)."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # deferred: see Sheet.filter_ref
 
     workbook = Workbook(write_only=True)
     for sheet in sheets:
@@ -186,6 +188,7 @@ def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
 
 
 def _write_sheet(workbook: Any, spec: Sheet) -> None:
+    # Deferred like every openpyxl import here: see Sheet.filter_ref.
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font

@@ -8,19 +8,21 @@ calls one by name, so a domain error keeps a code and its parameters, not a sent
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, Protocol
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from tracker import formatting
+from tracker.errors import CodedError
 from tracker.resources import data_dir
 
 TEMPLATES_DIR = data_dir("templates")
 
 
 def _filters(env: Environment) -> Environment:
-    from tracker import formatting
-
     env.filters.update(formatting.JINJA_FILTERS)
+    # An error that wraps another (a plan problem naming a bad quarter) words it in its macro.
+    env.globals["describe"] = describe
     return env
 
 
@@ -70,15 +72,7 @@ def say(name: str, macro: str, /, **params: Any) -> str:
     return str(fn(**params)).strip()
 
 
-class Describable(Protocol):
-    """A domain error: a message code, its parameters and the template that words it."""
-
-    template: str
-    code: str
-    params: dict[str, Any]
-
-
-def describe(error: Describable) -> str:
-    """Why something could not be done, in Turkish: the boundary (the bot's refusal, the CLI)
-    calls this; the error itself carries only its code and parameters."""
+def describe(error: CodedError) -> str:
+    """Why something could not be done, in Turkish: the boundary (the bot's refusal, the CLI,
+    the simulator) calls this; the error itself carries only its code and parameters."""
     return say(error.template, error.code, **error.params)

@@ -16,6 +16,7 @@ from tracker.access import commands_for, require
 from tracker.errors import DomainError
 from tracker.models import Organisation, Person
 from tracker.people import person_by_telegram
+from tracker.texts import describe
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ def unregistered(outcome: Outcome | None = None) -> Outcome:
 
 
 def refusal(error: DomainError) -> Outcome:
-    return Outcome(notice=str(error), alert=True).add(message("refusal", reason=str(error)))
+    reason = describe(error)
+    return Outcome(notice=reason, alert=True).add(message("refusal", reason=reason))
 
 
 def menu_for(session: Session, person: Person) -> list[str]:

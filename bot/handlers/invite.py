@@ -14,6 +14,7 @@ from tracker.access import require
 from tracker.errors import DomainError
 from tracker.models import Role
 from tracker.people import create_invite, parse_role
+from tracker.texts import describe
 
 
 def parse_invite_args(words: list[str]) -> tuple[str, Role, str | None]:
@@ -57,7 +58,7 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
         except DomainError as error:
             if error.code == "invite_usage":
-                return Outcome().add(message("invite_usage", error=str(error)))
+                return Outcome().add(message("invite_usage", error=describe(error)))
             return refusal(error)
         return Outcome().add(
             message("invite_created", created=created, link=created.link(svc.settings.username))

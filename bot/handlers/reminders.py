@@ -28,7 +28,7 @@ def _quarter(words: list[str]) -> tuple[Quarter | None, str | None]:
     try:
         return Quarter.parse(words[0]), None
     except QuarterError as exc:
-        return None, str(exc)
+        return None, texts.describe(exc)
 
 
 def _usage(command: str, now: datetime, error: str | None) -> Outcome:

@@ -88,7 +88,7 @@ async def rapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return reports.parse_filters(words, session=session, now=now, settings=settings)
         except DomainError as error:
             if error.code == "report_usage":
-                return Outcome().add(texts.say(CAPTIONS, "usage", error=str(error)))
+                return Outcome().add(texts.say(CAPTIONS, "usage", error=texts.describe(error)))
             return refusal(error)
 
     checked = await in_session(context, check)

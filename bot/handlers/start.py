@@ -13,6 +13,7 @@ from bot.replies import Outcome, deliver
 from tracker.errors import DomainError
 from tracker.models import Organisation
 from tracker.people import ensure_admin, redeem_invite
+from tracker.texts import describe
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -33,7 +34,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                     now=svc.clock.now(),
                 )
             except DomainError as error:
-                return Outcome().add(message("invite_refused", reason=str(error)))
+                return Outcome().add(message("invite_refused", reason=describe(error)))
             person = registration.person
             outcome = Outcome(commands=menu_for(session, person))
             return outcome.add(

@@ -23,6 +23,7 @@ from bot.simulator.setup import prepare
 from bot.simulator.syntax import Become, Command, Refresh, is_comment, parse
 from kume.config import Config
 from tracker.errors import DomainError
+from tracker.texts import describe
 
 
 def read_script(path: Path) -> list[tuple[int, Command]]:
@@ -39,7 +40,7 @@ def read_script(path: Path) -> list[tuple[int, Command]]:
             command = parse(line)
         except DomainError as error:
             raise SimulatorError(
-                "script_line", path=str(path), line=number, reason=str(error)
+                "script_line", path=str(path), line=number, reason=describe(error)
             ) from error
         if not isinstance(command, Refresh):
             commands.append((number, command))
@@ -74,7 +75,7 @@ def run_script(
                         return
                 except DomainError as error:
                     raise SimulatorError(
-                        "script_line", path=str(script), line=number, reason=str(error)
+                        "script_line", path=str(script), line=number, reason=describe(error)
                     ) from error
 
     try:

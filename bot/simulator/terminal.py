@@ -25,6 +25,7 @@ from bot.simulator.setup import prepare
 from bot.simulator.syntax import Become, Quit, parse
 from kume.config import Config
 from tracker.errors import DomainError
+from tracker.texts import describe
 
 T = TypeVar("T")
 
@@ -147,5 +148,5 @@ def _refused(console: Console, sim: Simulation, line: str, error: DomainError) -
     """An input the simulator cannot carry out: echoed (when not typed here), then why."""
     if console.echo and sim.current is not None:
         console.note("said", persona=sim.current, text=line.strip())
-    console.note("error", text=str(error))
+    console.note("error", text=describe(error))
     console.line()

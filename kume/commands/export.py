@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from kume.app import App, echo, help_text, pass_app, write_to_stdout
+from tracker import texts
 from tracker.quarters import Quarter, QuarterError
 
 
@@ -17,7 +18,7 @@ def _quarter_option(ctx: click.Context, param: click.Parameter, value: str | Non
     try:
         return Quarter.parse(value)
     except QuarterError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
+        raise click.BadParameter(texts.describe(exc), ctx=ctx, param=param) from exc
 
 
 @click.group("export", help=help_text("export"))

@@ -30,6 +30,7 @@ from tracker.models import (
     StatusUpdate,
 )
 from tracker.quarters import Quarter
+from tracker.texts import describe
 from tracker.updates_export import UpdatesExportError, collect_updates, render
 
 PLAN = "IZKA-KUME-2013-2018"
@@ -230,7 +231,9 @@ def test_quarter_filters(engine):
     assert later["indicator_values"] == []
     with pytest.raises(UpdatesExportError) as refused:
         _export(engine, "json", since="2015Q1", until="2014Q4")
-    assert "(2015 1. Çeyrek) bitiş döneminden (2014 4. Çeyrek) sonra olamaz" in str(refused.value)
+    assert "(2015 1. Çeyrek) bitiş döneminden (2014 4. Çeyrek) sonra olamaz" in describe(
+        refused.value
+    )
 
 
 def test_csv_one_file_with_record_kind(engine):

@@ -41,6 +41,7 @@ from tracker.models import (
     Role,
 )
 from tracker.quarters import ISTANBUL, Quarter
+from tracker.texts import describe
 
 Q1 = Quarter(2014, 1)
 NOW = datetime(2014, 4, 10, 10, 0, tzinfo=ISTANBUL)
@@ -120,7 +121,7 @@ def test_others_may_not_enter_figures(session, organisation, role):
     someone = person(session, organisation, role)
     with pytest.raises(FiguresForbidden) as caught:
         figure_scope(session, someone)
-    assert f"{organisation} için /gosterge açık değil" in str(caught.value)
+    assert f"{organisation} için /gosterge açık değil" in describe(caught.value)
 
 
 def test_only_plans_active_in_the_period_count(session):
@@ -183,7 +184,7 @@ def test_check_figure_reads_turkish_numbers(session, code, text, expected):
 def test_check_figure_explains_in_turkish(session, code, text, reason):
     with pytest.raises(FigureError) as caught:
         check_figure(indicator(session, code), text)
-    assert reason in str(caught.value)
+    assert reason in describe(caught.value)
 
 
 def test_check_figure_one_sided_ranges_and_same_as_before():
@@ -206,10 +207,12 @@ def test_check_figure_one_sided_ranges_and_same_as_before():
         max_value=Decimal(10),
     )
     assert check_figure(open_top, "5 milyar") == Decimal("5000000000")
-    with pytest.raises(FigureError, match="değer en az 0 olmalı \\(TL\\)"):
+    with pytest.raises(FigureError) as caught:
         check_figure(open_top, "-5")
-    with pytest.raises(FigureError, match="değer en fazla 10 olmalı \\(adet\\)"):
+    assert "değer en az 0 olmalı (TL)" in describe(caught.value)
+    with pytest.raises(FigureError) as caught:
         check_figure(open_bottom, "11")
+    assert "değer en fazla 10 olmalı (adet)" in describe(caught.value)
     assert check_figure(open_bottom, "aynı", Decimal(7)) == Decimal(7)
     assert check_figure(open_bottom, "Aynı", Decimal(7)) == Decimal(7)
 
@@ -296,14 +299,17 @@ def test_record_figures_stores_versions_and_is_idempotent(session):
 def test_record_figures_refuses_what_the_person_may_not_enter(session):
     reporter = person(session, "KY Organik Gıda", Role.REPORTER)
     g01, g12 = indicator(session, "G01"), indicator(session, "G12")
-    with pytest.raises(FiguresForbidden, match="İNOVİZ – Sağlık için İzmir için gösterge"):
+    with pytest.raises(FiguresForbidden) as caught:
         record_figures(
             session, reporter, cluster(session, "inoviz"), Q1, {g01.id: Decimal(1)}, NOW, "k1"
         )
-    with pytest.raises(FiguresForbidden, match="1 gösterge sizin girebileceğiniz"):
+    assert "İNOVİZ – Sağlık için İzmir için gösterge" in describe(caught.value)
+    with pytest.raises(FiguresForbidden) as caught:
         record_figures(session, reporter, cluster(session), Q1, {g12.id: Decimal(3)}, NOW, "k2")
-    with pytest.raises(FigureError, match="geçerli aralığın dışında"):
+    assert "1 gösterge sizin girebileceğiniz" in describe(caught.value)
+    with pytest.raises(FigureError) as caught:
         record_figures(session, reporter, cluster(session), Q1, {g01.id: Decimal(-1)}, NOW, "k3")
+    assert "geçerli aralığın dışında" in describe(caught.value)
     ebso = person(session, "EBSO", Role.REPORTER)
     with pytest.raises(FiguresForbidden):
         record_figures(session, ebso, cluster(session), Q1, {g01.id: Decimal(1)}, NOW, "k4")

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import tracker.models  # noqa: F401
-from tracker.db import schema_revision, upgrade_schema
+from tracker.schema import schema_revision, upgrade_schema
 from tracker.setup import prepare_database
 
 

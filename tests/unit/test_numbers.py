@@ -15,6 +15,7 @@ from tracker.numbers import (
     parse_tr_figure,
     parse_tr_number,
 )
+from tracker.texts import describe
 
 FAST = settings(max_examples=200, deadline=None)
 
@@ -212,7 +213,7 @@ def test_parse_figure_details(text: str, figure: ParsedFigure) -> None:
 def test_parse_rejects(text: str) -> None:
     with pytest.raises(NumberFormatError) as info:
         parse_tr_number(text)
-    message = str(info.value)
+    message = describe(info.value)
     assert "sayı olarak okunamadı" in message
     assert "Örnek: 1.234.567, 12,5" in message
 
@@ -221,7 +222,7 @@ def test_parse_rejects(text: str) -> None:
 def test_parse_rejects_empty(text: str) -> None:
     with pytest.raises(NumberFormatError) as info:
         parse_tr_number(text)
-    assert str(info.value).startswith("Sayı boş olamaz.")
+    assert describe(info.value).startswith("Sayı boş olamaz.")
 
 
 @pytest.mark.parametrize(
@@ -236,6 +237,7 @@ def test_parse_rejects_empty(text: str) -> None:
         (",5", "Başına 0 yazın"),
         ("--5", "bir işaret"),
         ("5 kg", "“kg” tanınan bir birim değil"),
+        ("5 Şişe", "“Şişe” tanınan bir birim değil"),  # quoted as typed, not folded
         ("1e5", "“e” tanınan bir birim değil"),
         ("5 TL TL", "en fazla bir kez"),
         ("%5 TL", "Yüzde ile birlikte birim"),
@@ -246,13 +248,13 @@ def test_parse_rejects_empty(text: str) -> None:
 def test_parse_rejection_hints(text: str, hint: str) -> None:
     with pytest.raises(NumberFormatError) as info:
         parse_tr_number(text)
-    assert hint in str(info.value)
+    assert hint in describe(info.value)
 
 
 def test_error_message_contains_input_verbatim() -> None:
     with pytest.raises(NumberFormatError) as info:
         parse_tr_number("  <b>abc</b> ")
-    message = str(info.value)
+    message = describe(info.value)
     assert message.startswith("“<b>abc</b>” sayı olarak okunamadı.")  # caller escapes
     assert info.value.text == "  <b>abc</b> "
     assert isinstance(info.value, ValueError)
@@ -261,15 +263,15 @@ def test_error_message_contains_input_verbatim() -> None:
 def test_error_message_shortens_long_input() -> None:
     with pytest.raises(NumberFormatError) as info:
         parse_tr_number("x" * 500)
-    assert "x" * 39 + "…" in str(info.value)
-    assert "x" * 41 not in str(info.value)
+    assert "x" * 39 + "…" in describe(info.value)
+    assert "x" * 41 not in describe(info.value)
 
 
 def test_error_pickles() -> None:
     with pytest.raises(NumberFormatError) as info:
         parse_tr_number("1,2,3")
     clone = pickle.loads(pickle.dumps(info.value))
-    assert str(clone) == str(info.value)
+    assert describe(clone) == describe(info.value)
 
 
 def test_parse_rejects_non_str() -> None:

@@ -303,6 +303,42 @@ def test_a_file_level_problem_names_the_file_without_stray_punctuation(
         _import(engine, path)
     assert str(caught.value).startswith(f"{name}: {message}")
 
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("trunc.json", b'{"plan": ', "okunamadı (JSON sözdizimi hatası: 1. satır, 10. sütun)."),
+        ("bad.json", b'{\n  "plan": {"code": "X",}\n}', "2. satır, 24. sütun)."),
+        ("bad.yaml", b"plan:\n  code: [X\n  title: Y\n", "(YAML sözdizimi hatası: 3. satır, 8."),
+        ("junk.xlsx", b"PK not really", "okunamadı (geçerli bir Excel (.xlsx) dosyası değil)."),
+    ],
+)
+def test_a_file_that_does_not_parse_is_placed_in_turkish(engine, tmp_path, name, data, message):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(PlanImportError) as caught:
+        _import(engine, path)
+    assert message in str(caught.value)
+    assert "Expecting" not in str(caught.value) and "zip" not in str(caught.value)
+
+
+def test_a_csv_cell_past_the_csv_module_s_limit_is_refused_with_its_line(engine, tmp_path):
+    path = tmp_path / "plan.csv"
+    path.write_text("tablo,kod\nPlan," + "A" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(PlanImportError) as caught:
+        _import(engine, path)
+    assert str(caught.value) == (
+        "plan.csv: 2. satır: bir hücre çok uzun (en fazla 131.072 karakter)."
+    )
+
+
+def test_a_csv_saved_with_old_mac_line_endings_imports(engine, schema_engine_2, tmp_path):
+    exported = _export(engine, "csv")
+    path = tmp_path / "plan.csv"
+    assert exported.count(b"\n") > 100
+    path.write_bytes(exported.replace(b"\n", b"\r"))
+    _import(schema_engine_2, path)
+    assert _export(schema_engine_2, "csv") == exported
+
 
 def test_an_action_with_reports_cannot_be_dropped(engine, tmp_path):
     with session_scope(engine) as session:

@@ -41,6 +41,7 @@ from tracker.models import (
 from tracker.notifications.due import duties
 from tracker.quarters import ISTANBUL, Quarter
 from tracker.reports import ReportFilters
+from tracker.texts import describe
 
 SETTINGS = CalendarSettings()
 # In 2014Q3, after 2014Q2 locked: the default report is on 2014Q2, "2014" covers Q1 and Q2.
@@ -207,7 +208,7 @@ def test_wrong_words_raise_with_the_usage(engine, words, reason):
     with pytest.raises(DomainError) as caught:
         parse(engine, *words)
     assert caught.value.code == "report_usage"
-    text = str(caught.value)
+    text = describe(caught.value)
     assert reason in text
     for example in ("/rapor 2014Q2", "/rapor 2014", "/rapor Ö2", "/rapor H1.2",
                     "/rapor E1.2.4", "/rapor gosterge", "/rapor katilim",

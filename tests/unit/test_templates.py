@@ -41,10 +41,11 @@ from tracker.models import (
     Role,
     Status,
 )
+from tracker.numbers import NumberFormatError
 from tracker.organisations import list_organisations
 from tracker.people import CreatedInvite
 from tracker.plans import find_item, plan_tree, resolve_plan
-from tracker.quarters import ISTANBUL, Quarter
+from tracker.quarters import ISTANBUL, Quarter, QuarterError
 from tracker.reports.summary import Short
 from tracker.reports.workbook import COLUMN_KEYS
 from tracker.setup import UpgradeResult
@@ -532,7 +533,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "figures_not_allowed": one(organisation="EBSO"),
         "figure_too_precise": one(places=2),
         "figures_wrong_cluster": one(cluster=CLUSTER.name),
-        "figure_not_number": one(detail="“kırk” sayı olarak okunamadı."),
+        "figure_not_number": one(problem=NumberFormatError("kırk")),
         "figure_above_max": one(value=Decimal(150), high=Decimal(100), unit="%"),
         "figure_below_min": one(value=Decimal(-3), low=Decimal(0), unit="firma"),
         "figure_out_of_range": one(value=Decimal("1e7"), low=0, high=Decimal(5000), unit="firma"),
@@ -544,12 +545,29 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "not_a_description": [{"value": "%60", "progress_asked": a} for a in (True, False)],
         "progress_range": one(value="150"),
     },
+    "texts/numbers.j2": {
+        "empty": one(text=""),
+        "unknown_unit": one(text=f"5 {ODD}", word=ODD),
+        **{
+            code: one(text=f"1,2,3 {ODD}")
+            for code in (
+                "unreadable", "too_long", "several_commas", "adjacent_separators",
+                "spaces_and_dots", "dot_groups", "space_groups", "leading_separator", "one_sign",
+                "percent_and_multiplier", "percent_and_unit", "unit_order",
+            )
+        },
+    },
+    "texts/quarters.j2": {
+        "empty": one(text=" "),
+        "year": one(text="14Q2", first=1900, last=2999),
+        **{code: one(text=ODD) for code in ("unreadable", "quarter_number", "bare_year")},
+    },
     "texts/errors.j2": {
         "report_usage": one(reason="“2014Q5” geçerli bir çeyrek değil <&>."),
         "schema_outdated": one(current="a1", head="b2"),
         "quarter_not_ended": one(quarter="2014 2. Çeyrek"),
         "quarter_not_locked": one(quarter="2014 1. Çeyrek"),
-        "bad_quarter": one(detail="“2014Q5” bir çeyrek değil."),
+        "bad_quarter": one(problem=QuarterError("2014Q5", "quarter_number")),
         "role_cannot": one(command="davet", role="reporter"),
         "item_not_found": one(code="E9.9.9", plan="IZKA-KUME-2013-2018"),
         "not_your_action": one(code="E1.1.1", quarter="2014 1. Çeyrek"),
@@ -613,7 +631,12 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "unknown_cluster": one(value="yok"),
         "unsupported_format": one(suffix=".doc"),
         "unknown_parent": one(value="H9.9", what="hedef"),
-        "unparsable": one(detail="satır 3"),
+        "cell_too_long": one(limit=131072),
+        "unparsable": [
+            {"kind": "json", "line": 1, "column": 10},
+            {"kind": "yaml", "line": None, "column": None},
+            {"kind": "xlsx", "line": None, "column": None},
+        ],
         "not_allowed": one(value="x", allowed=["a", "b"]),
         "not_number": one(value="x"),
         "not_boolean": one(value="belki"),

@@ -343,7 +343,7 @@ def handle(session: Session, dialog: Dialog, ctx: Context, value: Input) -> Prom
             try:  # the indicator's range may have changed since
                 check_value(state.indicator, previous)
             except FigureError as error:
-                return prompt(session, dialog, ctx, error=str(error))
+                return prompt(session, dialog, ctx, error=texts.describe(error))
             state.answers[state.key()] = _text(previous)
             return _move_on(session, dialog, ctx, state)
         if pressed == "prev" and state.index > 0 and not state.editing:
@@ -387,7 +387,7 @@ def _typed(session: Session, dialog: Dialog, ctx: Context, state: _State, text: 
     try:
         figure = check_figure(indicator, text, previous)
     except FigureError as error:
-        return prompt(session, dialog, ctx, error=str(error))
+        return prompt(session, dialog, ctx, error=texts.describe(error))
     if implausibility(figure, previous, indicator.value_type) is not None:
         state.data["pending"] = _text(figure)
         state.save(session, dialog, "odd", ctx)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracker import texts
-from tracker.calendar import CalendarSettings, next_send_window, schedule
+from tracker.calendar import CalendarSettings, at_send_time, next_send_window, schedule
 from tracker.models import (
     Action,
     ActionQuarter,
@@ -228,8 +228,6 @@ def still_needed(session: Session, kind: str, subject: str, period: str) -> bool
 def snooze(session: Session, person: Person, quarter: Quarter, now: datetime,
            settings: CalendarSettings) -> datetime | None:
     """"Yarın hatırlat": one more reminder on the next working day, if still needed."""
-    from tracker.calendar import at_send_time
-
     org = session.get(Organisation, person.organisation_id)
     duty = duties(session, quarter).get(person.organisation_id)
     if org is None or duty is None or not duty.has_open_items:

@@ -18,8 +18,8 @@ from tracker.models import (
     ScorecardEntry,
 )
 from tracker.planfile.layout import CSV_TABLE_COLUMN, LIST_SEPARATOR, TABLES, Table
-from tracker.plans import plan_tree, quarter_runs
-from tracker.quarters import Quarter
+from tracker.plans import plan_tree
+from tracker.quarters import Quarter, quarter_runs
 from tracker.spreadsheets import Sheet, csv_bytes, workbook_bytes
 
 FORMATS = ("json", "xlsx", "csv")

@@ -61,8 +61,20 @@ def read_records(path: Path, name: str | None = None) -> tuple[FileKind, list[Re
         return kind, _xlsx_records(data, shown)
     except UnicodeDecodeError as exc:
         raise fail(_say("not_utf8")) from exc
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise fail(_say("unparsable", detail=str(exc).splitlines()[0])) from exc
+    except json.JSONDecodeError as exc:
+        raise fail(_unparsable("json", exc.lineno, exc.colno)) from exc
+    except yaml.YAMLError as exc:
+        raise fail(_unparsable("yaml", *_yaml_place(exc))) from exc
+
+
+def _unparsable(kind: FileKind, line: int | None = None, column: int | None = None) -> str:
+    return _say("unparsable", kind=kind, line=line, column=column)
+
+
+def _yaml_place(error: yaml.YAMLError) -> tuple[int | None, int | None]:
+    """Line and column (1-based) where the YAML parser stopped, when it says."""
+    mark = error.problem_mark if isinstance(error, yaml.MarkedYAMLError) else None
+    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
 
 def _document_records(doc: Any, file: str, kind: FileKind) -> list[Record]:
@@ -111,7 +123,16 @@ def _split_cell(table: Table, key: str, value: Any) -> Any:
 
 def _csv_records(text: str, file: str) -> list[Record]:
     # Export quoted text that a spreadsheet would take for a formula; take that quote away.
-    rows = [[from_csv_text(cell) for cell in row] for row in csv.reader(io.StringIO(text))]
+    # newline="": the csv module finds the line ends itself, so a file saved with "\r" alone
+    # (old Mac spreadsheets) reads as well as one with "\r\n" or "\n".
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = [[from_csv_text(cell) for cell in row] for row in reader]
+    except csv.Error as exc:  # with newline="", only a cell past the module's limit is left
+        limit = csv.field_size_limit()
+        raise PlanImportError(
+            [Problem(file, "csv", "", reader.line_num, None, _say("cell_too_long", limit=limit))]
+        ) from exc
     if not rows:
         raise PlanImportError([Problem(file, "csv", "", None, None, _say("empty_file"))])
     header = [h.strip() for h in rows[0]]
@@ -156,6 +177,7 @@ def _table_named(name: str) -> Table | None:
 
 
 def _xlsx_records(data: bytes, file: str) -> list[Record]:
+    # openpyxl takes 0.1-0.2 s to import; only an XLSX file needs it (JSON, YAML, CSV do not).
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
@@ -163,7 +185,7 @@ def _xlsx_records(data: bytes, file: str) -> list[Record]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise PlanImportError(
-            [Problem(file, "xlsx", "", None, None, _say("unparsable", detail=str(exc)))]
+            [Problem(file, "xlsx", "", None, None, _unparsable("xlsx"))]
         ) from exc
     problems: list[Problem] = []
     records: list[Record] = []

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tracker import texts
+from tracker.planfile.layout import TABLE_BY_KEY
 
 FileKind = Literal["json", "yaml", "csv", "xlsx"]
 
@@ -32,8 +33,6 @@ class Problem:
     letter: str | None = None
 
     def describe(self) -> str:
-        from tracker.planfile.layout import TABLE_BY_KEY
-
         table = TABLE_BY_KEY.get(self.table)
         column_label = None
         if table is not None and self.column is not None:

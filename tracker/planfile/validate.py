@@ -215,7 +215,7 @@ class _Checker:
             try:
                 result.extend(_parse_quarter_item(str(item)))
             except QuarterError as exc:
-                self.problem(record, column, str(exc))
+                self.problem(record, column, texts.describe(exc))
                 return None
         return sorted(set(result))
 
@@ -433,7 +433,7 @@ def _one_quarter(check: _Checker, record: Record, column: str) -> Quarter | None
     try:
         return Quarter.parse(raw)
     except QuarterError as exc:
-        check.problem(record, column, str(exc))
+        check.problem(record, column, texts.describe(exc))
         return None
 
 

@@ -166,7 +166,7 @@ def parse_filters(
             try:
                 Quarter.parse(word)
             except QuarterError as error:
-                raise DomainError("report_usage", reason=str(error)) from None
+                raise DomainError("report_usage", reason=texts.describe(error)) from None
         else:
             rest.append(word)
     if len(scope_words) > 1:
