@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 from bot.context import in_session
 from bot.render import message
 from bot.replies import Outcome, deliver
+from tracker import texts
 from tracker.access import commands_for, require
 from tracker.errors import DomainError
 from tracker.models import Organisation, Person
@@ -42,7 +43,8 @@ def unregistered(outcome: Outcome | None = None) -> Outcome:
 
 
 def refusal(error: DomainError) -> Outcome:
-    return Outcome(notice=str(error), alert=True).add(message("refusal", reason=str(error)))
+    reason = texts.describe(error)
+    return Outcome(notice=reason, alert=True).add(message("refusal", reason=reason))
 
 
 def menu_for(session: Session, person: Person) -> list[str]:
