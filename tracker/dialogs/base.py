@@ -231,15 +231,23 @@ class Goto(Generic[D]):
 Reading: TypeAlias = D | Refusal | Goto[D] | Turn
 
 
-@dataclass(frozen=True)
-class Step(Generic[D]):
+class Step:
     """One question: the model its data is read into, how it asks, how it reads an input, and
     where a good answer leads (None: every read of this step chooses, by a Goto or a Turn)."""
 
-    data: type[D]
-    ask: Callable[[Here[D]], Question]
-    read: Callable[[Here[D], Input], Reading[D]]
-    next: Callable[[D], str] | None = None
+    # Generic in the constructor only, so that mypy checks that ask, read and next agree on
+    # the data model, and one table can still hold steps of different models (a pick).
+    def __init__(
+        self,
+        data: type[D],
+        ask: Callable[[Here[D]], Question],
+        read: Callable[[Here[D], Input], Reading[D]],
+        next: Callable[[D], str] | None = None,
+    ) -> None:
+        self.data: type[DialogData] = data
+        self.ask: Callable[[Here[Any]], Question] = ask
+        self.read: Callable[[Here[Any], Input], Reading[Any]] = read
+        self.next: Callable[[Any], str] | None = next
 
 
 class StepEngine(ABC):
@@ -248,7 +256,7 @@ class StepEngine(ABC):
 
     kind: str
     template: str
-    steps: Mapping[str, Step[Any]]
+    steps: Mapping[str, Step]
 
     @abstractmethod
     def start(self, session: Session, ctx: Context, argument: str | None) -> Turn: ...
@@ -298,13 +306,13 @@ class StepEngine(ABC):
         first.params["resumed"] = resumed
         return Turn(dialog, first)
 
-    def _step(self, dialog: Dialog) -> Step[Any]:
+    def _step(self, dialog: Dialog) -> Step:
         step = self.steps.get(dialog.step)
         if step is None:
             raise LookupError(f"{self.kind} dialog {dialog.id} is at unknown step {dialog.step!r}")
         return step
 
-    def _next(self, step: Step[Any], dialog: Dialog, data: DialogData) -> str:
+    def _next(self, step: Step, dialog: Dialog, data: DialogData) -> str:
         if step.next is None:
             raise TypeError(f"{self.kind} step {dialog.step!r} has no next: its reads must Goto")
         return step.next(data)
