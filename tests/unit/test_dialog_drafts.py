@@ -120,7 +120,8 @@ def test_a_status_draft_without_evidence_yet_resumes_at_the_evidence_question(se
         "narrative": "Bir iki üç dört",
         "blockers": "Engel var burada",
     }
-    stored = draft(session, who, "status", "E1.2.3@2014Q1", "evidence", status_data(session, answers))
+    data = status_data(session, answers)
+    stored = draft(session, who, "status", "E1.2.3@2014Q1", "evidence", data)
     engine, ctx = status.StatusDialog(), context(who)
 
     turn = engine.start(session, ctx, "E1.2.3")
