@@ -7,7 +7,8 @@ route with the same argument, checked the same way. A new dialog's command is on
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from sqlmodel import Session
 from telegram import Update
@@ -54,7 +55,9 @@ ROUTES: dict[str, Route] = {
 }
 
 
-def typed(name: str) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+def typed(
+    name: str,
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
     """The handler of `/name ...` typed (bot.app registers one per route)."""
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
