@@ -304,16 +304,7 @@ class StatusDialog(StepEngine):
     # -- the questions ---------------------------------------------------------------------------
 
     def _question(self, here: Here[Draft], choices: list[list[Choice]]) -> Question:
-        """Every question shows the action, the quarter, the previous answer and the answers
-        so far (in their stored JSON form, the form templates/messages/status.j2 reads)."""
-        stored = here.data.to_json()
-        params = {
-            "action": here.session.get(Action, here.data.action_id),
-            "quarter": here.data.quarter,
-            "previous": stored["previous"],
-            "answers": stored["answers"],
-        }
-        return Question(params, choices)
+        return Question(_shown(here), choices)
 
     def ask_status(self, here: Here[Draft]) -> Question:
         def choice(key: str) -> Choice:
@@ -412,7 +403,7 @@ class StatusDialog(StepEngine):
             return Goto("edit", here.data)
         if key == "later":
             service.suspend_active(here.session, here.ctx.person, here.ctx.now)
-            return Turn(None, self.say("kept_as_draft", **self._question(here, []).params))
+            return Turn(None, self.say("kept_as_draft", **_shown(here)))
         return refuse("use_buttons")
 
     def ask_edit(self, here: Here[Draft]) -> Question:
@@ -435,7 +426,7 @@ class StatusDialog(StepEngine):
 
     def _save(self, here: Here[Draft]) -> Turn:
         session, ctx, draft = here.session, here.ctx, here.data
-        params = self._question(here, []).params
+        params = _shown(here)
         organisation_id = ctx.person.organisation_id
         if locked_for(session, organisation_id, draft.quarter, ctx.now, ctx.settings.calendar):
             service.suspend_active(session, ctx.person, ctx.now)
@@ -457,6 +448,18 @@ class StatusDialog(StepEngine):
         ]
         saved = self.say("saved", choices=choices, update=row, remaining=len(remaining), **params)
         return Turn(None, saved)
+
+
+def _shown(here: Here[Draft]) -> dict[str, Any]:
+    """What every message about the action shows: the action, the quarter, the previous answer
+    and the answers so far (in their stored JSON form, as templates/messages/status.j2 reads)."""
+    stored = here.data.to_json()
+    return {
+        "action": here.session.get(Action, here.data.action_id),
+        "quarter": here.data.quarter,
+        "previous": stored["previous"],
+        "answers": stored["answers"],
+    }
 
 
 def _read_text(draft: Draft, value: Input, question: str, kept: str | None) -> Reading[Draft]:
