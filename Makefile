@@ -20,8 +20,11 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS) || { rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; exit 0; fi; exit $$rc; }
 
+# lint-imports: the import contracts in pyproject.toml ([tool.importlinter]); --no-cache leaves
+# no cache directory in the checkout (a full check takes a fraction of a second).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

@@ -26,7 +26,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from bench.fill import AGENCY_USER, REPORT_NOW, fill, row_counts
+from bot.app import build_application
+from bot.settings import BotSettings
+from local_bot_api import LocalBotApi
+from tracker import reports
 from tracker.calendar import CalendarSettings
+from tracker.clock import Clock
 from tracker.db import create_db_engine, safe_url, session_scope
 from tracker.models import Organisation, StatusUpdate
 
@@ -60,8 +65,6 @@ def best_of(repeat: int, run: Callable[[], dict[str, float]]) -> tuple[dict[str,
 
 
 def time_report(engine: Engine, words: list[str], settings: CalendarSettings) -> dict[str, float]:
-    from tracker import reports
-
     times: dict[str, float] = {}
     start = time.perf_counter()
     with session_scope(engine) as session:
@@ -100,12 +103,6 @@ def time_imports() -> dict[str, float]:
 
 async def time_bot(engine: Engine, settings: CalendarSettings) -> tuple[float, int]:
     """/rapor from the agency contact until the last chart arrived; (seconds, messages)."""
-    from bot.app import build_application
-    from bot.settings import BotSettings
-    from local_bot_api import LocalBotApi
-    from tracker import reports
-    from tracker.clock import Clock
-
     with session_scope(engine) as session:
         filters = reports.parse_filters([], session=session, now=NOW, settings=settings)
         expected = len(reports.charts(reports.build_report(session, filters, now=NOW,

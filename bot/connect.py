@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
-from kume.config import ConfigError
+from kume.errors import ConfigError
 from tracker import texts
 
 logger = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from aiolimiter import AsyncLimiter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -278,8 +279,6 @@ def _retry_seconds(exc: RetryAfter) -> float:
 
 
 def _claim_one(session: Session, notification_id: int, now: datetime) -> Notification | None:
-    import sqlalchemy as sa
-
     result = session.exec(
         sa.update(Notification)
         .where(col(Notification.id) == notification_id,

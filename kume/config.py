@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal, get_args
+from urllib.parse import urlsplit
 
 from pydantic import (
     AwareDatetime,
@@ -28,15 +29,15 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
+from kume.errors import ConfigError
 from tracker import texts
+from tracker.calendar import CalendarSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///data/kume.sqlite3"
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
-
-
-class ConfigError(Exception):
-    """A configuration problem, described for the operator."""
 
 
 class _Section(BaseModel):
@@ -87,10 +88,8 @@ class CalendarConfig(_Section):
     quiet_end: time = time(9, 0)
     grace_days: int = Field(default=3, ge=0, le=60)
 
-    def settings(self) -> Any:
-        from tracker.calendar import CalendarSettings
-
-        return CalendarSettings(
+    def settings(self) -> CalendarSettings:
+            return CalendarSettings(
             due_days=self.due_days, reminder_days=tuple(sorted(self.reminder_days)),
             escalate_days=self.escalate_days, lock_days=self.lock_days,
             send_time=self.send_time, quiet_start=self.quiet_start, quiet_end=self.quiet_end,
@@ -143,11 +142,6 @@ def _secret_fields(value: Any) -> Iterator[SecretStr]:
 def url_passwords(url: str) -> list[str]:
     """The password of a database URL, decoded and as written (SQLAlchemy reads the URL the
     engine will use; urllib's reading also covers a URL SQLAlchemy cannot parse)."""
-    from urllib.parse import urlsplit
-
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     passwords = []
     with contextlib.suppress(ArgumentError, ValueError):
         passwords.append(make_url(url).password)
@@ -262,7 +256,7 @@ def load_config(
     environ = dict(os.environ if environ is None else environ)
     config_path = find_config_path(path, environ)
     data: dict[str, Any] = {}
-    source = "varsayılanlar"
+    source = texts.say("cli/config_errors.j2", "defaults")
     if config_path is not None:
         source = str(config_path)
         try:

@@ -9,9 +9,11 @@ from telegram.ext import ContextTypes
 
 from bot.context import services
 from bot.handlers.common import for_person
-from bot.render import message
+from bot.render import message, prompt_markup
 from bot.replies import Outcome
 from tracker import texts
+from tracker.dialogs.base import Choice, Prompt
+from tracker.locks import reopen
 from tracker.models import Organisation
 from tracker.notifications.due import AGENCY_ROLES, contacts, duties, snooze
 from tracker.notifications.outbox import enqueue
@@ -70,9 +72,6 @@ async def degil(
         duty = duties(session, quarter).get(person.organisation_id)
         actions = duty.actions if duty else []
         if len(words) < 2:
-            from bot.render import prompt_markup
-            from tracker.dialogs.base import Choice, Prompt
-
             choices = [
                 [
                     Choice(
@@ -121,8 +120,6 @@ async def kilit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
 
     def act(session, person, words):  # type: ignore[no-untyped-def]
-        from tracker.locks import reopen
-
         days = 7
         if words and words[-1].isdigit() and len(words) >= 3:
             days = int(words.pop())

@@ -39,7 +39,7 @@ class Rendered:
 
 
 def _render(report: reports.Report) -> Rendered:
-    from tracker import reports
+    from tracker import reports  # deferred: pandas and matplotlib, loaded on the first /rapor
 
     with _drawing:
         summary = reports.summary_text(report)
@@ -72,7 +72,8 @@ async def rapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     now = svc.clock.now()
     settings = svc.settings.calendar
 
-    # pandas and matplotlib load on the first /rapor, so the bot and `kume run-due` start quickly.
+    # deferred: pandas and matplotlib load on the first /rapor, so the bot and `kume run-due`
+    # start quickly.
     from tracker import reports
 
     def check(session: Session) -> Outcome | reports.ReportFilters:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
-from telegram.ext import Application
+from telegram.ext import Application, CallbackContext
 
-from bot.app import build_application, start_polling_in_loop, stop_in_loop
+from bot.app import build_application, start_polling_in_loop, stop_in_loop, tick
 from bot.settings import BotSettings
 from bot.simulator.errors import SimulatorError
 from bot.simulator.personas import PERSONAS, Persona
@@ -259,10 +259,6 @@ class Simulation:
     async def set_date(self, instant: datetime) -> list[Shown]:
         """Move the clock and let the scheduler look at once, as its next tick would:
         prompts and reminders due at the new date arrive now."""
-        from telegram.ext import CallbackContext
-
-        from bot.app import tick
-
         self.clock.set(instant)
         if self._app is not None:
             await tick(CallbackContext(self._app))

@@ -86,7 +86,8 @@ def run_interactive(
     tty = stdin is not None and stdin is sys.stdin and stdin.isatty() and out.isatty()
     if tty:
         with contextlib.suppress(ImportError):
-            import readline  # noqa: F401  (line editing and history for input())
+            # deferred: only at a terminal; readline gives input() line editing and history
+            import readline  # noqa: F401
     color = tty and not os.environ.get("NO_COLOR")
     console = Console(out, color=color, echo=not tty)
     prepared = prepare(config, date)

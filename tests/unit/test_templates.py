@@ -775,6 +775,9 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "token_refused": one(base_url="https://api.telegram.org/bot"),
         "not_sent": one(failure="Telegram Bot API'ye ulaşılamadı (…)."),
     },
+    "cli/help.j2": {
+        "not_an_instant": one(text="dün <öğlen>"),
+    },
     "cli/simulator.j2": {
         "persona_name": [
             {"key": k} for k in ("ebso", "ky-organik", "izka", "sekreter", "uye", "yonetici")
