@@ -79,16 +79,14 @@ def register_handlers(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", start.start, filters=private))
     app.add_handler(CommandHandler(["yardim", "help"], help.help_command, filters=private))
-    app.add_handler(CommandHandler("iptal", dialogs.cancel, filters=private))
-    app.add_handler(CommandHandler("durum", commands.durum, filters=private))
-    app.add_handler(CommandHandler("gosterge", commands.gosterge, filters=private))
+    # The commands a button may give too: typed or pressed, one table (commands.ROUTES).
+    for name in commands.ROUTES:
+        app.add_handler(CommandHandler(name, commands.typed(name), filters=private))
     app.add_handler(CommandHandler("davet", invite.invite, filters=private))
     app.add_handler(CommandHandler("kilit", reminders.kilit, filters=private))
     app.add_handler(CommandHandler("rapor", rapor, filters=private))
-    app.add_handler(CommandHandler("ertele", reminders.ertele, filters=private))
-    app.add_handler(CommandHandler("degil", reminders.degil, filters=private))
     app.add_handler(MessageHandler(filters.COMMAND & private, commands.unknown))
-    app.add_handler(CallbackQueryHandler(dialogs.on_press))
+    app.add_handler(CallbackQueryHandler(commands.on_press))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, dialogs.on_text))
     app.add_handler(
         MessageHandler((filters.Document.ALL | filters.PHOTO) & private, dialogs.on_file)

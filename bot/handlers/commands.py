@@ -1,57 +1,84 @@
-"""Commands that open dialogs (/durum, /gosterge), typed or pressed on a button."""
+"""The commands a button may give as well as a person: one table, one path for both.
+
+`/durum E1.2.4` typed and a button carrying "c:durum #17" (bot.callbacks) reach the same
+route with the same argument, checked the same way. A new dialog's command is one line here
+(and its engine one line in tracker.dialogs.registry).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot import callbacks
 from bot.context import in_session
+from bot.handlers import dialogs, reminders
 from bot.handlers.common import registered, sender, unregistered
-from bot.handlers.dialogs import cancel, start_dialog
 from bot.render import message
 from bot.replies import Outcome, deliver
-from tracker.dialogs import engine
+
+# A route gets what followed the command ("E1.2.4", "2014Q1 #17"), None if nothing did.
+Route = Callable[[Update, ContextTypes.DEFAULT_TYPE, str | None], Awaitable[None]]
 
 
-async def run_command(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, argument: str | None
-) -> None:
-    """One path for `/durum E1.2.4` typed and for a button that says the same."""
-    who = sender(update)
-    if who is None:
+def _dialog(command: str, kind: str) -> Route:
+    async def route(
+        update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str | None
+    ) -> None:
+        await dialogs.open_dialog(update, context, command, kind, argument)
+
+    return route
+
+
+async def _cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, _: str | None) -> None:
+    await dialogs.cancel(update, context)
+
+
+async def _snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str | None) -> None:
+    await reminders.ertele(update, context, (arg or "").split())
+
+
+async def _not_ours(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str | None) -> None:
+    await reminders.degil(update, context, (arg or "").split())
+
+
+ROUTES: dict[str, Route] = {
+    "durum": _dialog("durum", "status"),
+    "gosterge": _dialog("gosterge", "figures"),
+    "iptal": _cancel,
+    "ertele": _snooze,
+    "degil": _not_ours,
+}
+
+
+def typed(
+    name: str,
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    """The handler of `/name ...` typed (bot.app registers one per route)."""
+
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        argument = " ".join(context.args or []).strip()
+        await ROUTES[name](update, context, argument or None)
+
+    return handler
+
+
+async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any button: a command it carries goes through ROUTES; anything else is a dialog's."""
+    query = update.callback_query
+    if query is None:
         return
-    if name == "durum":
-
-        def starter(session, ctx):  # type: ignore[no-untyped-def]
-            return engine("status").start(session, ctx, named=argument)
-    elif name == "gosterge":
-
-        def starter(session, ctx):  # type: ignore[no-untyped-def]
-            return engine("figures").start(session, ctx)
-    elif name == "iptal":
-        await cancel(update, context)
-        return
-    elif name in ("ertele", "degil"):
-        from bot.handlers import reminders
-
-        handler = reminders.ertele if name == "ertele" else reminders.degil
-        await handler(update, context, (argument or "").split())
-        return
-    else:
+    press = callbacks.parse(query.data)
+    if not isinstance(press, callbacks.CommandPress):
+        await dialogs.on_press(update, context, press)
+    elif press.command in ROUTES:
+        await ROUTES[press.command](update, context, press.argument)
+    elif sender(update) is not None:
         await deliver(update, context, Outcome(notice=message("stale_button"), alert=True))
-        return
-    work = start_dialog(context, who, name, starter)
-    await deliver(update, context, await in_session(context, work))
-
-
-async def durum(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    argument = " ".join(context.args).strip() if context.args else None
-    await run_command(update, context, "durum", argument or None)
-
-
-async def gosterge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run_command(update, context, "gosterge", None)
 
 
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

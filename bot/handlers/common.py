@@ -12,11 +12,11 @@ from telegram.ext import ContextTypes
 from bot.context import in_session
 from bot.render import message
 from bot.replies import Outcome, deliver
+from tracker import texts
 from tracker.access import commands_for, require
 from tracker.errors import DomainError
 from tracker.models import Organisation, Person
 from tracker.people import person_by_telegram
-from tracker.texts import describe
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def unregistered(outcome: Outcome | None = None) -> Outcome:
 
 
 def refusal(error: DomainError) -> Outcome:
-    reason = describe(error)
+    reason = texts.describe(error)
     return Outcome(notice=reason, alert=True).add(message("refusal", reason=reason))
 
 

@@ -1,13 +1,11 @@
-"""Everything a person answers inside a dialog: typed text, files and button presses.
+"""Guided dialogs on Telegram: opening one, and everything a person answers inside it (typed
+text, files, pressed buttons).
 
 Thin by design: find the person and their dialog, hand the input to the dialog's engine in
-tracker/, render the prompt it returns.
+tracker/ (tracker.dialogs.registry), show the Turn it returns.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 from sqlmodel import Session
 from telegram import Update
@@ -15,45 +13,41 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.context import in_session, services
-from bot.handlers.common import (
-    Sender,
-    for_person,
-    refusal,
-    registered,
-    sender,
-    unregistered,
-)
+from bot.handlers.common import for_person, refusal, registered, sender, unregistered
 from bot.render import message, prompt_markup, prompt_text
 from bot.replies import Outcome, deliver
 from tracker.access import require
-from tracker.dialogs import engine, service
-from tracker.dialogs.base import ChoiceInput, Context, FileInput, Input, Prompt, TextInput
+from tracker.dialogs import service
+from tracker.dialogs.base import ChoiceInput, Context, FileInput, Input, TextInput, Turn
+from tracker.dialogs.registry import engine
 from tracker.errors import DomainError
 from tracker.models import Dialog, DialogStatus, Person
 
 
-def show(outcome: Outcome, prompt: Prompt, dialog: Dialog | None) -> Outcome:
-    dialog_id = dialog.id if dialog is not None and not prompt.finished else None
-    revision = dialog.revision if dialog is not None else 0
-    return outcome.add(prompt_text(prompt), prompt_markup(prompt, dialog_id, revision))
+def show(outcome: Outcome, turn: Turn) -> Outcome:
+    """The turn's prompt, its choices as buttons of the dialog active afterwards."""
+    dialog_id = turn.dialog.id if turn.dialog is not None else None
+    revision = turn.dialog.revision if turn.dialog is not None else 0
+    return outcome.add(prompt_text(turn.prompt), prompt_markup(turn.prompt, dialog_id, revision))
 
 
-def _context(context: ContextTypes.DEFAULT_TYPE, person: Person) -> Context:
+def dialog_context(context: ContextTypes.DEFAULT_TYPE, person: Person) -> Context:
     svc = services(context)
     return Context(person=person, now=svc.clock.now(), settings=svc.settings)
 
 
-def _expired(session: Session, dialog: Dialog, ctx: Context) -> bool:
-    return dialog.updated_at < ctx.now - ctx.settings.draft_ttl
-
-
-def start_dialog(
+async def open_dialog(
+    update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    who: Sender,
     command: str,
-    starter: Callable[[Session, Context], tuple[Dialog | None, Prompt]],
-) -> Callable[[Session], Outcome]:
-    """Work for a command that opens a dialog, checked against the person's role first."""
+    kind: str,
+    argument: str | None,
+) -> None:
+    """`command` (typed or pressed) opens a dialog of `kind`, if the person's role allows it."""
+    who = sender(update)
+    if who is None:
+        return
+    ttl = services(context).settings.draft_ttl
 
     def work(session: Session) -> Outcome:
         person = registered(session, who)
@@ -61,57 +55,23 @@ def start_dialog(
             return unregistered()
         try:
             require(person, command)
-            ctx = _context(context, person)
+            ctx = dialog_context(context, person)
             # A draft past its time is gone even if the periodic sweep has not run yet.
-            expired = service.expire_drafts(session, ctx.now, ctx.settings.draft_ttl, person)
-            dialog, prompt = starter(session, ctx)
+            expired = service.expire_drafts(session, ctx.now, ttl, person)
+            turn = engine(kind).start(session, ctx, argument)
         except DomainError as error:
             return refusal(error)
         outcome = Outcome()
         for draft in expired:
             outcome.add(message("draft_expired", kind=draft.kind))
-        return show(outcome, prompt, dialog)
+        return show(outcome, turn)
 
-    return work
-
-
-async def on_input(update: Update, context: ContextTypes.DEFAULT_TYPE, value: Input) -> None:
-    def act(session: Session, person: Person) -> Outcome:
-        dialog = service.active_dialog(session, person)
-        if dialog is None:
-            return Outcome().add(message("no_dialog"))
-        return _answer(session, context, person, dialog, value, update.update_id)
-
-    await for_person(update, context, act)
-
-
-def _answer(
-    session: Session,
-    context: ContextTypes.DEFAULT_TYPE,
-    person: Person,
-    dialog: Dialog,
-    value: Input,
-    update_id: int,
-) -> Outcome:
-    if service.seen_update(session, dialog, update_id):
-        return Outcome()
-    ctx = _context(context, person)
-    if _expired(session, dialog, ctx):
-        service.close(session, dialog)
-        return Outcome().add(message("draft_expired", kind=dialog.kind))
-    driver: Any = engine(dialog.kind)
-    try:
-        prompt = driver.handle(session, dialog, ctx, value)
-    except DomainError as error:
-        return refusal(error)
-    # An engine may close this dialog and open another (a pick leads to the chosen item): the
-    # buttons belong to whichever dialog is active now.
-    return show(Outcome(), prompt, service.active_dialog(session, person) or dialog)
+    await deliver(update, context, await in_session(context, work))
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None
-    await on_input(update, context, TextInput(update.effective_message.text or ""))
+    await _on_input(update, context, TextInput(update.effective_message.text or ""))
 
 
 async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -130,29 +90,34 @@ async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         value = FileInput(largest.file_id, "fotoğraf.jpg", largest.file_size, "photo", msg.caption)
     else:
         return
-    await on_input(update, context, value)
+    await _on_input(update, context, value)
 
 
-async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+async def _on_input(update: Update, context: ContextTypes.DEFAULT_TYPE, value: Input) -> None:
+    def act(session: Session, person: Person) -> Outcome:
+        dialog = service.active_dialog(session, person)
+        if dialog is None:
+            return Outcome().add(message("no_dialog"))
+        return _answer(session, context, person, dialog, value, update.update_id)
+
+    await for_person(update, context, act)
+
+
+async def on_press(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, press: callbacks.DialogPress | None
+) -> None:
+    """A dialog's button (None: data kume never made): checked to be the presser's dialog and
+    its current question before it counts as an answer."""
     who = sender(update)
-    if query is None or who is None:
-        return
-    press = callbacks.parse(query.data)
-    if isinstance(press, callbacks.CommandPress):
-        from bot.handlers.commands import run_command
-
-        await run_command(update, context, press.command, press.argument)
+    if who is None:
         return
 
     def work(session: Session) -> Outcome:
         person = registered(session, who)
         if person is None:
             return unregistered(Outcome(notice=message("not_registered_notice"), alert=True))
-        if press is None:
-            return Outcome(notice=message("stale_button"), alert=True)
-        dialog = session.get(Dialog, press.dialog_id)
-        if dialog is None or dialog.person_id != person.id:
+        dialog = session.get(Dialog, press.dialog_id) if press is not None else None
+        if press is None or dialog is None or dialog.person_id != person.id:
             return Outcome(notice=message("stale_button"), alert=True)
         if dialog.last_update_id is not None and who.update_id <= dialog.last_update_id:
             return Outcome()  # this very press was applied already (a duplicate update)
@@ -163,6 +128,27 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return _answer(session, context, person, dialog, ChoiceInput(press.key), who.update_id)
 
     await deliver(update, context, await in_session(context, work))
+
+
+def _answer(
+    session: Session,
+    context: ContextTypes.DEFAULT_TYPE,
+    person: Person,
+    dialog: Dialog,
+    value: Input,
+    update_id: int,
+) -> Outcome:
+    if service.seen_update(session, dialog, update_id):
+        return Outcome()
+    ctx = dialog_context(context, person)
+    if dialog.updated_at < ctx.now - services(context).settings.draft_ttl:
+        service.close(session, dialog)
+        return Outcome().add(message("draft_expired", kind=dialog.kind))
+    try:
+        turn = engine(dialog.kind).handle(session, dialog, ctx, value)
+    except DomainError as error:
+        return refusal(error)
+    return show(Outcome(), turn)
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

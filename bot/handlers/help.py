@@ -6,13 +6,14 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.context import in_session, services
+from bot.context import in_session
 from bot.handlers.common import menu_for, registered, sender, unregistered
-from bot.handlers.dialogs import show
+from bot.handlers.dialogs import dialog_context, show
 from bot.render import message
 from bot.replies import Outcome, deliver
-from tracker.dialogs import engine, service
-from tracker.dialogs.base import Context
+from tracker.dialogs import service
+from tracker.dialogs.base import Turn
+from tracker.dialogs.registry import engine
 from tracker.models import Organisation
 
 
@@ -20,7 +21,6 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     who = sender(update)
     if who is None:
         return
-    svc = services(context)
 
     def work(session: Session) -> Outcome:
         person = registered(session, who)
@@ -40,8 +40,8 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             )
         )
         if dialog is not None:
-            ctx = Context(person=person, now=svc.clock.now(), settings=svc.settings)
-            show(outcome, engine(dialog.kind).prompt(session, dialog, ctx), dialog)
+            prompt = engine(dialog.kind).prompt(session, dialog, dialog_context(context, person))
+            show(outcome, Turn(dialog, prompt))
         return outcome
 
     await deliver(update, context, await in_session(context, work))

@@ -10,10 +10,10 @@ from bot.context import in_session, services
 from bot.handlers.common import menu_for, registered, sender, unregistered
 from bot.render import message
 from bot.replies import Outcome, deliver
+from tracker import texts
 from tracker.errors import DomainError
 from tracker.models import Organisation
 from tracker.people import ensure_admin, redeem_invite
-from tracker.texts import describe
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -34,13 +34,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                     now=svc.clock.now(),
                 )
             except DomainError as error:
-                return Outcome().add(message("invite_refused", reason=describe(error)))
-            person = registration.person
-            outcome = Outcome(commands=menu_for(session, person))
+                return Outcome().add(message("invite_refused", reason=texts.describe(error)))
+            outcome = Outcome(commands=menu_for(session, registration.person))
             return outcome.add(
                 message(
                     "welcome",
-                    person=person,
+                    person=registration.person,
                     organisation=registration.organisation,
                     rebound=registration.rebound,
                     commands=outcome.commands,

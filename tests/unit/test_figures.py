@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 
 from tracker import texts
 from tracker.calendar import CalendarSettings
-from tracker.dialogs import figures as dialog
 from tracker.dialogs import service
-from tracker.dialogs.base import ChoiceInput, Context, Prompt, TextInput
+from tracker.dialogs.base import ChoiceInput, Context, Input, Prompt, TextInput
+from tracker.dialogs.figures import FiguresDialog
 from tracker.indicator_figures import (
     FigureError,
     FiguresForbidden,
@@ -333,6 +333,21 @@ def context(who: Person, now: datetime = NOW) -> Context:
     return Context(person=who, now=now, settings=SimpleNamespace(calendar=CalendarSettings()))
 
 
+ENGINE = FiguresDialog()
+
+
+def start(session: Session, ctx: Context) -> tuple[Dialog | None, Prompt]:
+    turn = ENGINE.start(session, ctx, None)
+    return turn.dialog, turn.prompt
+
+
+def handle(session: Session, dlg: Dialog, ctx: Context, value: Input) -> Prompt:
+    """The next prompt; the dialog stays active (ENGINE.handle's Turn says when it ends)."""
+    turn = ENGINE.handle(session, dlg, ctx, value)
+    assert turn.dialog is dlg
+    return turn.prompt
+
+
 def text_of(prompt: Prompt) -> str:
     """What the person reads: the rendered HTML without tags."""
     return html.unescape(re.sub(r"<[^>]+>", "", texts.render(prompt.template, **prompt.params)))
@@ -348,8 +363,8 @@ def key_of(prompt: Prompt, label: str) -> str:
 
 def test_the_engine_refuses_without_an_open_quarter(session):
     reporter = person(session, "KY Organik Gıda", Role.REPORTER)
-    dlg, prompt = dialog.start(session, context(reporter, NOW + timedelta(days=60)))
-    assert dlg is None and prompt.finished
+    dlg, prompt = start(session, context(reporter, NOW + timedelta(days=60)))
+    assert dlg is None
     assert "gösterge girişine açık bir dönem yok" in text_of(prompt)
 
 
@@ -357,34 +372,34 @@ def test_the_engine_walks_asks_again_confirms_and_saves(session):
     reporter = person(session, "KY Organik Gıda", Role.REPORTER)
     store(session, reporter, "G02", "2013Q4", "12")
     ctx = context(reporter)
-    dlg, prompt = dialog.start(session, ctx)
+    dlg, prompt = start(session, ctx)
     assert dlg is not None and dlg.subject == "organik-gida@2014Q1"
     assert "(1/22) Paydaş sayısı — birim: adet; geçerli aralık: 0 – 100.000" in text_of(prompt)
     assert labels(prompt) == ["Atla"]
 
-    prompt = dialog.handle(session, dlg, ctx, TextInput("12,5"))
+    prompt = handle(session, dlg, ctx, TextInput("12,5"))
     assert "Bu gösterge tam sayı ister" in text_of(prompt) and dlg.data["answers"] == {}
-    prompt = dialog.handle(session, dlg, ctx, TextInput("45"))
+    prompt = handle(session, dlg, ctx, TextInput("45"))
     assert "(2/22) Patent sayısı" in text_of(prompt) and "geçen dönem: 12" in text_of(prompt)
     assert labels(prompt) == ["Atla", "Geçen dönemle aynı (12)", "↩︎ Geri"]
 
-    prompt = dialog.handle(session, dlg, ctx, TextInput("500"))  # 12 -> 500
+    prompt = handle(session, dlg, ctx, TextInput("500"))  # 12 -> 500
     assert dlg.step == "odd"
     assert "Bu değer geçen dönemin (12) çok üstünde. Doğru mu?" in text_of(prompt)
     assert labels(prompt) == ["Evet, doğru", "Yeniden yaz"]
-    prompt = dialog.handle(session, dlg, ctx, ChoiceInput("no"))
+    prompt = handle(session, dlg, ctx, ChoiceInput("no"))
     assert dlg.step == "figure" and "(2/22)" in text_of(prompt)
-    prompt = dialog.handle(session, dlg, ctx, TextInput("1"))
+    prompt = handle(session, dlg, ctx, TextInput("1"))
     assert "çok altında" in text_of(prompt)
-    prompt = dialog.handle(session, dlg, ctx, TextInput("13"))  # typed instead of a button
+    prompt = handle(session, dlg, ctx, TextInput("13"))  # typed instead of a button
     assert "(3/22)" in text_of(prompt)
 
-    prompt = dialog.handle(session, dlg, ctx, ChoiceInput("prev"))
+    prompt = handle(session, dlg, ctx, ChoiceInput("prev"))
     assert "(2/22)" in text_of(prompt) and "Şu anki yanıtınız: 13 adet" in text_of(prompt)
-    prompt = dialog.handle(session, dlg, ctx, ChoiceInput("same"))
+    prompt = handle(session, dlg, ctx, ChoiceInput("same"))
     assert "(3/22)" in text_of(prompt)
     for _ in range(20):
-        prompt = dialog.handle(session, dlg, ctx, ChoiceInput("skip"))
+        prompt = handle(session, dlg, ctx, ChoiceInput("skip"))
     assert dlg.step == "summary"
     summary = text_of(prompt)
     assert "Özet: 2 değer girildi, 20 atlandı." in summary
@@ -392,17 +407,17 @@ def test_the_engine_walks_asks_again_confirms_and_saves(session):
     assert "G02 Patent sayısı: 12 adet" in summary
     assert "G03 Faydalı model sayısı: atlandı" in summary
 
-    prompt = dialog.handle(session, dlg, ctx, ChoiceInput("edit"))
+    prompt = handle(session, dlg, ctx, ChoiceInput("edit"))
     assert len(labels(prompt)) == 23 and labels(prompt)[0] == "✅ G01 · Paydaş sayısı"
-    prompt = dialog.handle(
+    prompt = handle(
         session, dlg, ctx, ChoiceInput(key_of(prompt, "✅ G01 · Paydaş sayısı"))
     )
     assert "(1/22)" in text_of(prompt) and labels(prompt) == ["Atla", "↩︎ Özete dön"]
-    prompt = dialog.handle(session, dlg, ctx, TextInput("47"))
+    prompt = handle(session, dlg, ctx, TextInput("47"))
     assert dlg.step == "summary" and "G01 Paydaş sayısı: 47 adet" in text_of(prompt)
 
-    prompt = dialog.handle(session, dlg, ctx, ChoiceInput("ok"))
-    assert prompt.finished and "Kaydedildi: 2 değer, 20 atlandı." in text_of(prompt)
+    turn = ENGINE.handle(session, dlg, ctx, ChoiceInput("ok"))
+    assert turn.dialog is None and "Kaydedildi: 2 değer, 20 atlandı." in text_of(turn.prompt)
     rows = session.exec(
         select(IndicatorValue)
         .where(IndicatorValue.period == "2014Q1")
@@ -418,11 +433,11 @@ def test_the_engine_walks_asks_again_confirms_and_saves(session):
 def test_a_draft_resumes_at_the_same_question(session):
     reporter = person(session, "KY Organik Gıda", Role.REPORTER)
     ctx = context(reporter)
-    dlg, _ = dialog.start(session, ctx)
-    dialog.handle(session, dlg, ctx, TextInput("45"))
-    dialog.handle(session, dlg, ctx, ChoiceInput("skip"))
+    dlg, _ = start(session, ctx)
+    handle(session, dlg, ctx, TextInput("45"))
+    handle(session, dlg, ctx, ChoiceInput("skip"))
     service.suspend_active(session, reporter, NOW)  # /iptal
-    again, prompt = dialog.start(session, ctx)
+    again, prompt = start(session, ctx)
     assert again is not None and again.id == dlg.id
     assert "Yarım kalan gösterge girişinize devam ediyoruz." in text_of(prompt)
     assert "(3/22)" in text_of(prompt)
@@ -431,52 +446,52 @@ def test_a_draft_resumes_at_the_same_question(session):
 def test_confirming_nothing_is_refused_and_later_keeps_a_draft(session):
     reporter = person(session, "KY Organik Gıda", Role.REPORTER)
     ctx = context(reporter)
-    dlg, _ = dialog.start(session, ctx)
+    dlg, _ = start(session, ctx)
     for _ in range(22):
-        prompt = dialog.handle(session, dlg, ctx, ChoiceInput("skip"))
-    prompt = dialog.handle(session, dlg, ctx, ChoiceInput("ok"))
-    assert not prompt.finished and "Henüz hiçbir değer girmediniz." in text_of(prompt)
-    prompt = dialog.handle(session, dlg, ctx, TextInput("45"))
+        prompt = handle(session, dlg, ctx, ChoiceInput("skip"))
+    prompt = handle(session, dlg, ctx, ChoiceInput("ok"))
+    assert "Henüz hiçbir değer girmediniz." in text_of(prompt)
+    prompt = handle(session, dlg, ctx, TextInput("45"))
     assert "Lütfen aşağıdaki düğmelerden birini seçin." in text_of(prompt)
-    prompt = dialog.handle(session, dlg, ctx, ChoiceInput("later"))
-    assert prompt.finished and "taslak olarak saklandı" in text_of(prompt)
+    turn = ENGINE.handle(session, dlg, ctx, ChoiceInput("later"))
+    assert turn.dialog is None and "taslak olarak saklandı" in text_of(turn.prompt)
     assert session.get(Dialog, dlg.id).status == "draft"
 
 
 def test_a_locked_quarter_keeps_the_answers_as_a_draft(session):
     reporter = person(session, "KY Organik Gıda", Role.REPORTER)
     ctx = context(reporter)
-    dlg, _ = dialog.start(session, ctx)
-    dialog.handle(session, dlg, ctx, TextInput("45"))
+    dlg, _ = start(session, ctx)
+    handle(session, dlg, ctx, TextInput("45"))
     for _ in range(21):
-        dialog.handle(session, dlg, ctx, ChoiceInput("skip"))
+        handle(session, dlg, ctx, ChoiceInput("skip"))
     late = context(reporter, datetime(2014, 5, 20, 10, 0, tzinfo=ISTANBUL))
-    prompt = dialog.handle(session, dlg, late, ChoiceInput("ok"))
-    assert prompt.finished and "kilitlendiği için" in text_of(prompt)
+    turn = ENGINE.handle(session, dlg, late, ChoiceInput("ok"))
+    assert turn.dialog is None and "kilitlendiği için" in text_of(turn.prompt)
     assert session.exec(select(IndicatorValue)).all() == []
 
 
 def test_the_agency_picks_a_cluster_in_the_same_dialog(session):
     staff = person(session, "İZKA", Role.AGENCY)
     ctx = context(staff)
-    dlg, prompt = dialog.start(session, ctx)
+    dlg, prompt = start(session, ctx)
     assert dlg is not None and dlg.step == "pick"
     assert "Hangi kümenin değerlerini" in text_of(prompt)
     assert labels(prompt)[0] == "İzmir Organik Gıda Kümesi"
-    prompt = dialog.handle(session, dlg, ctx, ChoiceInput("x1"))
+    prompt = handle(session, dlg, ctx, ChoiceInput("x1"))
     assert "Lütfen listeden bir küme seçin." in text_of(prompt)
     inoviz = cluster(session, "inoviz")
-    prompt = dialog.handle(session, dlg, ctx, ChoiceInput(f"c{inoviz.id}"))
+    prompt = handle(session, dlg, ctx, ChoiceInput(f"c{inoviz.id}"))
     assert dlg.subject == "inoviz@2014Q1" and dlg.step == "figure"
     assert "(1/4) Kümelenmeyle ilgili memnuniyet düzeyi" in text_of(prompt)
     assert "birim: 1-5 puan; geçerli aralık: 1 – 5" in text_of(prompt)
-    dialog.handle(session, dlg, ctx, TextInput("3,5"))
+    handle(session, dlg, ctx, TextInput("3,5"))
     service.suspend_active(session, staff, NOW)
 
-    pick, prompt = dialog.start(session, ctx)
+    pick, prompt = start(session, ctx)
     assert pick is not None and pick.id != dlg.id
     assert "✏️ İNOVİZ – Sağlık için İzmir" in labels(prompt)
-    prompt = dialog.handle(session, pick, ctx, ChoiceInput(f"c{inoviz.id}"))
+    prompt = handle(session, pick, ctx, ChoiceInput(f"c{inoviz.id}"))
     assert "(2/4)" in text_of(prompt) and "devam ediyoruz" in text_of(prompt)
     assert session.get(Dialog, dlg.id) is None  # the draft's answers moved to this dialog
     assert pick.data["answers"] == {str(indicator(session, "G12").id): "3.5"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -27,6 +28,15 @@ def find_dialog(session: Session, person: Person, kind: str, subject: str) -> Di
     ).first()
 
 
+def subjects(session: Session, person: Person, kind: str) -> set[str]:
+    """The subjects of the person's dialogs of `kind` (active or draft): what a pick marks."""
+    return set(
+        session.exec(
+            select(Dialog.subject).where(Dialog.person_id == person.id, Dialog.kind == kind)
+        ).all()
+    )
+
+
 def suspend_active(session: Session, person: Person, now: datetime) -> Dialog | None:
     """Whatever the person was answering becomes a draft (nothing typed is lost)."""
     dialog = active_dialog(session, person)
@@ -44,7 +54,7 @@ def open_dialog(
     kind: str,
     subject: str,
     step: str,
-    data: dict,
+    data: dict[str, Any],
     now: datetime,
 ) -> Dialog:
     """Make (kind, subject) the person's active dialog, resuming its draft if there is one."""
@@ -69,7 +79,9 @@ def open_dialog(
     return dialog
 
 
-def advance(session: Session, dialog: Dialog, step: str, data: dict, now: datetime) -> None:
+def advance(
+    session: Session, dialog: Dialog, step: str, data: dict[str, Any], now: datetime
+) -> None:
     dialog.step = step
     # The dialog keeps its own key whatever data an engine hands over (see source_key).
     key = (dialog.data or {}).get("key") or data.get("key") or uuid.uuid4().hex

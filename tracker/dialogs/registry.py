@@ -1,0 +1,18 @@
+"""Which engine drives the dialogs of each kind.
+
+The bot imports this; engines never do (they import only base, service and the domain), so
+adding a dialog is one module and one line here.
+"""
+
+from __future__ import annotations
+
+from tracker.dialogs.base import Engine
+from tracker.dialogs.figures import FiguresDialog
+from tracker.dialogs.status import StatusDialog
+
+ENGINES: dict[str, Engine] = {engine.kind: engine for engine in (StatusDialog(), FiguresDialog())}
+
+
+def engine(kind: str) -> Engine:
+    """The engine of `kind`; KeyError for a kind kume does not have."""
+    return ENGINES[kind]
