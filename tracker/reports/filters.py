@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -238,7 +238,18 @@ def _cluster_codes(session: Session) -> list[str]:
     return list(session.exec(select(Cluster.code).order_by(col(Cluster.position))).all())
 
 
-def match_clusters(clusters: list[Cluster], text: str) -> list[Cluster]:
+class _Named(Protocol):
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+NamedCluster = TypeVar("NamedCluster", bound=_Named)
+
+
+def match_clusters(clusters: list[NamedCluster], text: str) -> list[NamedCluster]:
     """Clusters whose code or name is `text`, else whose name holds all of its words."""
     key = fold(text)
     exact = [c for c in clusters if key in (fold(c.code), fold(c.name))]

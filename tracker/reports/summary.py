@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from tracker import texts
-from tracker.reports.build import (
+from tracker.reports.data import (
     COUNTED,
     INACTIVE,
     IndicatorRow,
