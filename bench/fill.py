@@ -178,7 +178,7 @@ def _organisations(session: Session, organisations: int, clusters: int) -> None:
         session.execute(sa.insert(Cluster), [
             {"code": code, "name": name, "position": cluster_position + number}
             for number, (code, name) in enumerate(new_clusters, start=1)])
-    cluster_ids = dict(session.execute(sa.select(Cluster.code, Cluster.id)).tuples().all())
+    cluster_ids = dict(session.execute(sa.select(Cluster.code, Cluster.id)).all())
     new = [_NewOrg("KY " + name.removeprefix("İzmir ").removesuffix(" Kümesi"),
                    f"{name} Yönetimi", OrgKind.CLUSTER_MANAGEMENT, cluster_ids[code],
                    managements)
@@ -194,10 +194,10 @@ def _organisations(session: Session, organisations: int, clusters: int) -> None:
          "note": GENERATED, "cluster_id": o.cluster_id, "position": position + number}
         for number, o in enumerate(new, start=1)])
     ids = dict(session.execute(sa.select(Organisation.short, Organisation.id).where(
-        col(Organisation.short).in_([o.short for o in new]))).tuples().all())
+        col(Organisation.short).in_([o.short for o in new]))).all())
     last = dict(session.execute(
         sa.select(OrganisationMember.group_id, func.max(OrganisationMember.position))
-        .group_by(col(OrganisationMember.group_id))).tuples().all())
+        .group_by(col(OrganisationMember.group_id))).all())
     members = []
     for o in new:  # in position order: members keep the order they were added in
         last[o.group_id] = (last.get(o.group_id) or 0) + 1

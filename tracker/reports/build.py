@@ -57,7 +57,7 @@ from tracker.turkish import fold
 
 MAIN_INDICATORS = 6  # trend charts at most
 
-Duties = dict[Quarter, dict[int, list[ActionInfo]]]  # quarter -> organisation -> actions owed
+Schedule = dict[Quarter, list[ActionInfo]]  # quarter -> actions in scope active in it
 
 
 def build_report(
@@ -83,7 +83,7 @@ def build_report(
     figures = _figures(run, plan, quarters, scope, directory)
     sends = queries.read_sends(run, first, last)
 
-    duties = _duties(scope, last)
+    schedule = _schedule(scope, last)
     figure_orgs = _figure_orgs(scope, directory, figures)
     title, stem = _names(filters, quarters, cluster)
     return Report(
@@ -94,10 +94,10 @@ def build_report(
         timeline=statuses.timeline, indicators=figures.rows,
         figures_owed=_figures_owed(figure_orgs, directory),
         figures_expected=figures.expected, main_indicators=figures.main, trends=figures.trends,
-        participation=_participation(quarters, duties, figure_orgs, directory, answers,
+        participation=_participation(quarters, scope, schedule, figure_orgs, directory, answers,
                                      statuses.history, figures.returns, sends),
-        turnout=_turnout(Quarter.range(start, min(last, end)), duties, figure_orgs, directory,
-                         answers, figures.returns),
+        turnout=_turnout(Quarter.range(start, min(last, end)), scope, schedule, figure_orgs,
+                         directory, answers, figures.returns),
         flags=_red_flags(filters, scope, statuses, figures.rows, quarters),
     )
 
@@ -408,17 +408,27 @@ def _trends(points: list[queries.TrendPoint], main: tuple[str, ...],
 # --------------------------------------------------------------------- the participation
 
 
-def _duties(scope: Scope, last: Quarter) -> Duties:
-    """Up to `last`: each quarter, each organisation asked, the actions in scope it owes."""
-    duties: Duties = defaultdict(lambda: defaultdict(list))
+def _schedule(scope: Scope, last: Quarter) -> Schedule:
+    """The actions in scope by the quarters, up to `last`, in which they are active."""
+    schedule: Schedule = defaultdict(list)
     for a in scope.actions:
-        asked = [o for o in scope.owers[a.id] if scope.counts(o)]
         for q in a.quarters:
             if q <= last:
-                owed = duties[q]
-                for o in asked:
-                    owed[o].append(a)
-    return duties
+                schedule[q].append(a)
+    return schedule
+
+
+def _owed(scope: Scope, actions: list[ActionInfo]) -> dict[int, list[ActionInfo]]:
+    """Each organisation asked about `actions` (one quarter's): the ones it owes.
+
+    Made quarter by quarter and dropped after use: the lists of every quarter at once would
+    be as many objects as the answers, kept long enough to cost full garbage collections."""
+    owed: dict[int, list[ActionInfo]] = defaultdict(list)
+    for a in actions:
+        for o in scope.owers[a.id]:
+            if scope.counts(o):
+                owed[o].append(a)
+    return owed
 
 
 def _figure_orgs(scope: Scope, directory: Directory, figures: Figures) -> list[int]:
@@ -436,7 +446,8 @@ def _figures_owed(figure_orgs: list[int], directory: Directory) -> tuple[str, ..
     return tuple(dict.fromkeys(name for name in names if name is not None))
 
 
-def _participation(quarters: list[Quarter], duties: Duties, figure_orgs: list[int],
+def _participation(quarters: list[Quarter], scope: Scope, schedule: Schedule,
+                   figure_orgs: list[int],
                    directory: Directory, answers: dict[Cell, str],
                    history: tuple[StatusRow, ...],
                    returns: dict[tuple[int | None, str], FigureReturn],
@@ -448,7 +459,7 @@ def _participation(quarters: list[Quarter], duties: Duties, figure_orgs: list[in
         answer_times[(r.organisation_id, r.quarter)].append(r.created_at)
     rows = []
     for q in quarters:
-        q_text, owed = str(q), duties.get(q, {})
+        q_text, owed = str(q), _owed(scope, schedule.get(q, []))
         for o in directory.in_order(set(owed) | owes_figures):
             org, asked = directory.orgs[o], owed.get(o, [])
             times = answer_times.get((o, q), [])
@@ -467,14 +478,14 @@ def _participation(quarters: list[Quarter], duties: Duties, figure_orgs: list[in
     return tuple(rows)
 
 
-def _turnout(plan_quarters: list[Quarter], duties: Duties, figure_orgs: list[int],
-             directory: Directory, answers: dict[Cell, str],
+def _turnout(plan_quarters: list[Quarter], scope: Scope, schedule: Schedule,
+             figure_orgs: list[int], directory: Directory, answers: dict[Cell, str],
              returns: dict[tuple[int | None, str], FigureReturn]) -> tuple[QuarterTurnout, ...]:
     """Each plan quarter up to the period's end: organisations asked, complete, partial."""
     owes_figures = set(figure_orgs)
     turnout = []
     for q in plan_quarters:
-        q_text, owed = str(q), duties.get(q, {})
+        q_text, owed = str(q), _owed(scope, schedule.get(q, []))
         asked = set(owed) | owes_figures
         complete = partial = 0
         for o in asked:
