@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --scale 1 --scale 10
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
