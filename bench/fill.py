@@ -58,6 +58,7 @@ SECOND_VERSION_SHARE = 0.12
 GENERATED = "bench: üretilmiş örnek veri, İZKA verisi değildir"
 TELEGRAM_IDS = 700_000  # the agency contact is TELEGRAM_IDS + 1 (see AGENCY_USER)
 AGENCY_USER = TELEGRAM_IDS + 1
+ADMIN_USER = TELEGRAM_IDS - 1  # below the contacts, however many there are
 # When the benchmark asks for its reports: the plan has ended, 2018Q4 is being reported.
 REPORT_NOW = datetime(2019, 1, 10, 10, 0, tzinfo=ISTANBUL)
 
@@ -225,7 +226,7 @@ def _people(session: Session) -> None:
         session.add(Person(telegram_user_id=TELEGRAM_IDS + number,
                            display_name=f"{org.short} sorumlusu", organisation_id=org.id,
                            role=role, cluster_id=org.cluster_id))
-    session.add(Person(telegram_user_id=TELEGRAM_IDS + 999, display_name="Yönetici",
+    session.add(Person(telegram_user_id=ADMIN_USER, display_name="Yönetici",
                        organisation_id=agency.id, role=Role.ADMIN))
     session.flush()
 
