@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache --no-logo
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --scale 1 --scale 10
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

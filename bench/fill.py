@@ -7,16 +7,21 @@ organisation for every active action in every quarter (some corrected once: two 
 every level-1 indicator figure of every cluster in every quarter, and the outbox the
 scheduler wrote meanwhile (prompts, escalations), marked sent.
 
+`scale` N multiplies the organisations and the clusters (so the answers and the figures):
+N = 10 is 600 organisations, 120 clusters, about 107,000 status updates and 66,500 figures.
 Generated organisations and clusters are marked as such in their `note`; they are not İZKA
-data. Everything is deterministic (a fixed seed).
+data. Everything is deterministic (a fixed seed); scale 1 is the same database at every run.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -53,6 +58,7 @@ SECOND_VERSION_SHARE = 0.12
 GENERATED = "bench: üretilmiş örnek veri, İZKA verisi değildir"
 TELEGRAM_IDS = 700_000  # the agency contact is TELEGRAM_IDS + 1 (see AGENCY_USER)
 AGENCY_USER = TELEGRAM_IDS + 1
+ADMIN_USER = TELEGRAM_IDS - 1  # below the contacts, however many there are
 # When the benchmark asks for its reports: the plan has ended, 2018Q4 is being reported.
 REPORT_NOW = datetime(2019, 1, 10, 10, 0, tzinfo=ISTANBUL)
 
@@ -92,13 +98,40 @@ class FillResult:
     now: datetime = REPORT_NOW
 
 
-def fill(engine: Engine, settings: CalendarSettings | None = None, seed: int = 2013) -> FillResult:
+def fill(engine: Engine, settings: CalendarSettings | None = None, seed: int = 2013,
+         scale: int = 1) -> FillResult:
     """Fill an empty (or unprepared) database; returns the row counts."""
     settings = settings or CalendarSettings()
     state = _State(random.Random(seed))
+    with _unsynced(engine):
+        return _fill(engine, settings, state, scale)
+
+
+@contextmanager
+def _unsynced(engine: Engine) -> Iterator[None]:
+    """SQLite without fsync while filling: the scheduler commits every outbox row on its own
+    (tens of thousands at --scale 10), and a benchmark database need not survive a power cut.
+    Connections opened meanwhile are closed afterwards, so the timed runs use the usual ones."""
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+
+    def unsynced(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    engine.dispose()
+    sa.event.listen(engine, "connect", unsynced)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "connect", unsynced)
+        engine.dispose()
+
+
+def _fill(engine: Engine, settings: CalendarSettings, state: _State, scale: int) -> FillResult:
     prepare_database(engine)
     with session_scope(engine) as session:
-        _organisations(session)
+        _organisations(session, ORGANISATIONS * scale, CLUSTERS * scale)
         _people(session)
     for quarter in Quarter.range(FIRST, LAST):
         plan = schedule(quarter, settings)
@@ -124,45 +157,61 @@ def row_counts(session: Session) -> dict[str, int]:
     }
 
 
-def _add_org(session: Session, short: str, name: str, kind: OrgKind, position: int,
-             cluster_id: int | None = None) -> Organisation:
-    org = Organisation(short=short, short_key=fold(short), name=name, kind=kind, note=GENERATED,
-                       cluster_id=cluster_id, position=position)
-    session.add(org)
-    session.flush()
-    return org
+class _NewOrg(NamedTuple):
+    short: str
+    name: str
+    kind: OrgKind
+    cluster_id: int | None
+    group_id: int  # the group it joins, so that it owes that group's actions
 
 
-def _member(session: Session, group: Organisation, member: Organisation) -> None:
-    last = session.exec(select(func.max(OrganisationMember.position)).where(
-        OrganisationMember.group_id == group.id)).one() or 0
-    session.add(OrganisationMember(group_id=group.id, member_id=member.id, position=last + 1))
-
-
-def _organisations(session: Session) -> None:
-    groups = {o.short: o for o in session.exec(
+def _organisations(session: Session, organisations: int, clusters: int) -> None:
+    """Generated clusters (each with its management body in "Küme Yönetimleri") and generated
+    universities (in "Üniversiteler") up to the counts, inserted in bulk."""
+    groups = {o.short: o.id or 0 for o in session.exec(
         select(Organisation).where(Organisation.kind == OrgKind.GROUP))}
     managements, universities = groups["Küme Yönetimleri"], groups["Üniversiteler"]
     position = session.exec(select(func.max(Organisation.position))).one() or 0
     cluster_position = session.exec(select(func.max(Cluster.position))).one() or 0
-    clusters = session.exec(select(func.count()).select_from(Cluster)).one()
-    for code, name in EXTRA_CLUSTERS[: max(0, CLUSTERS - clusters)]:
-        cluster_position += 1
-        cluster = Cluster(code=code, name=name, position=cluster_position)
-        session.add(cluster)
-        session.flush()
-        position += 1
-        short = "KY " + name.removeprefix("İzmir ").removesuffix(" Kümesi")
-        org = _add_org(session, short, f"{name} Yönetimi", OrgKind.CLUSTER_MANAGEMENT,
-                       position, cluster.id)
-        _member(session, managements, org)
-    count = session.exec(select(func.count()).select_from(Organisation)).one()
-    for number in range(1, ORGANISATIONS - count + 1):
-        position += 1
-        org = _add_org(session, f"Örnek Kurum {number:02d}",
-                       f"Örnek Araştırma Kurumu {number:02d}", OrgKind.UNIVERSITY, position)
-        _member(session, universities, org)
-    session.flush()
+    existing = session.exec(select(func.count()).select_from(Cluster)).one()
+    new_clusters = _cluster_names(max(0, clusters - existing))
+    if new_clusters:
+        session.execute(sa.insert(Cluster), [
+            {"code": code, "name": name, "position": cluster_position + number}
+            for number, (code, name) in enumerate(new_clusters, start=1)])
+    cluster_ids = dict(session.execute(sa.select(Cluster.code, Cluster.id)).all())
+    new = [_NewOrg("KY " + name.removeprefix("İzmir ").removesuffix(" Kümesi"),
+                   f"{name} Yönetimi", OrgKind.CLUSTER_MANAGEMENT, cluster_ids[code],
+                   managements)
+           for code, name in new_clusters]
+    count = session.exec(select(func.count()).select_from(Organisation)).one() + len(new)
+    new += [_NewOrg(f"Örnek Kurum {number:02d}", f"Örnek Araştırma Kurumu {number:02d}",
+                    OrgKind.UNIVERSITY, None, universities)
+            for number in range(1, organisations - count + 1)]
+    if not new:
+        return
+    session.execute(sa.insert(Organisation), [
+        {"short": o.short, "short_key": fold(o.short), "name": o.name, "kind": o.kind.value,
+         "note": GENERATED, "cluster_id": o.cluster_id, "position": position + number}
+        for number, o in enumerate(new, start=1)])
+    ids = dict(session.execute(sa.select(Organisation.short, Organisation.id).where(
+        col(Organisation.short).in_([o.short for o in new]))).all())
+    last = dict(session.execute(
+        sa.select(OrganisationMember.group_id, func.max(OrganisationMember.position))
+        .group_by(col(OrganisationMember.group_id))).all())
+    members = []
+    for o in new:  # in position order: members keep the order they were added in
+        last[o.group_id] = (last.get(o.group_id) or 0) + 1
+        members.append({"group_id": o.group_id, "member_id": ids[o.short],
+                        "position": last[o.group_id]})
+    session.execute(sa.insert(OrganisationMember), members)
+
+
+def _cluster_names(count: int) -> list[tuple[str, str]]:
+    """(code, name) of `count` generated clusters: EXTRA_CLUSTERS first, then numbered ones."""
+    numbered = ((f"ornek-kume-{n:03d}", f"İzmir Örnek {n:03d} Kümesi")
+                for n in range(1, count - len(EXTRA_CLUSTERS) + 1))
+    return [*EXTRA_CLUSTERS, *numbered][:count]
 
 
 def _people(session: Session) -> None:
@@ -177,7 +226,7 @@ def _people(session: Session) -> None:
         session.add(Person(telegram_user_id=TELEGRAM_IDS + number,
                            display_name=f"{org.short} sorumlusu", organisation_id=org.id,
                            role=role, cluster_id=org.cluster_id))
-    session.add(Person(telegram_user_id=TELEGRAM_IDS + 999, display_name="Yönetici",
+    session.add(Person(telegram_user_id=ADMIN_USER, display_name="Yönetici",
                        organisation_id=agency.id, role=Role.ADMIN))
     session.flush()
 

@@ -22,13 +22,15 @@ Both spreadsheet formats are written by tracker.spreadsheets.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import RowMapping, Select
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from tracker import texts
@@ -146,20 +148,6 @@ def _period_label(text: str) -> str:
         return text
 
 
-def _mark_current(rows: list[dict[str, Any]]) -> None:
-    """`current` is true on the latest version of each group; drops the sorting helpers.
-
-    The quarter filters keep or drop whole groups (the quarter is part of the group), so the
-    rows at hand always hold every version of their group.
-    """
-    latest: dict[Any, int] = {}
-    for row in rows:
-        latest[row["_group"]] = max(latest.get(row["_group"], 0), row["version"])
-    for row in rows:
-        row["current"] = row["version"] == latest[row.pop("_group")]
-        del row["_sort"]
-
-
 def status_labels() -> dict[str, str]:
     return {str(s): texts.say("texts/status.j2", "label", status=str(s)) for s in Status}
 
@@ -173,9 +161,61 @@ def collect_updates(
     """Every version of every status update and indicator value of `plan` (two queries)."""
     if since is not None and until is not None and since > until:
         raise UpdatesExportError("since_after_until", since=str(since), until=str(until))
+    return UpdatesExport(
+        plan.code,
+        status_updates=_read(session, _status_updates(plan), since, until),
+        indicator_values=_read(session, _indicator_values(plan), since, until),
+    )
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How one kind of stored row is read into export rows.
+
+    `query` labels its columns with the export's keys where they are copied as they are;
+    `quarter` is the column the quarter filters apply to; rows sort by `order`; rows with the
+    same `versions` are versions of one answer (the highest is `current`); `computed` gives
+    the keys that are not plain columns.
+    """
+
+    query: Select[Any]
+    quarter: Mapped[str]
+    order: Callable[[RowMapping], tuple[Any, ...]]
+    versions: Callable[[RowMapping], tuple[Any, ...]]
+    computed: Callable[[RowMapping], dict[str, Any]]
+    keys: tuple[str, ...]
+
+
+def _read(session: Session, kind: _Kind, since: Quarter | None,
+          until: Quarter | None) -> list[dict[str, Any]]:
+    query = kind.query
+    # Canonical quarters ("2014Q2", four-digit years) sort and compare correctly as text.
+    if since is not None:
+        query = query.where(kind.quarter >= str(since))
+    if until is not None:
+        query = query.where(kind.quarter <= str(until))
+    found = sorted(session.exec(query).mappings(), key=kind.order)
+    # The quarter filters keep or drop whole groups (the quarter is part of the group), so
+    # the rows at hand always hold every version of their group.
+    latest: dict[tuple[Any, ...], int] = {}
+    for r in found:
+        group = kind.versions(r)
+        latest[group] = max(latest.get(group, 0), r["version"])
+    copied = [k for k in kind.keys if k in kind.query.selected_columns]
+    return [{**{k: r[k] for k in copied}, **kind.computed(r),
+             "current": r["version"] == latest[kind.versions(r)]}
+            for r in found]
+
+
+def _status_updates(plan: Plan) -> _Kind:
     labels = status_labels()
 
-    updates = (
+    def computed(r: RowMapping) -> dict[str, Any]:
+        status = str(r["status"])
+        return {"quarter_label": _period_label(r["quarter"]), "status": status,
+                "status_label": labels.get(status, status)}
+
+    query = (
         select(
             StatusUpdate.action_id,
             StatusUpdate.organisation_id,
@@ -203,47 +243,25 @@ def collect_updates(
         .outerjoin(Person, col(Person.id) == StatusUpdate.person_id)
         .where(Action.plan_id == plan.id)
     )
-    # Canonical quarters ("2014Q2", four-digit years) sort and compare correctly as text.
-    if since is not None:
-        updates = updates.where(col(StatusUpdate.quarter) >= str(since))
-    if until is not None:
-        updates = updates.where(col(StatusUpdate.quarter) <= str(until))
-    status_rows: list[dict[str, Any]] = []
-    for r in session.exec(updates).mappings():
-        status_rows.append(
-            {
-                "_sort": (
-                    r["quarter"],
-                    r["action_position"],
-                    r["action_code"],
-                    r["organisation_position"],
-                    r["organisation_short"],
-                    r["version"],
-                ),
-                "_group": (r["action_id"], r["organisation_id"], r["quarter"]),
-                "quarter": r["quarter"],
-                "quarter_label": _period_label(r["quarter"]),
-                "action_code": r["action_code"],
-                "action_title": r["action_title"],
-                "organisation_short": r["organisation_short"],
-                "organisation_name": r["organisation_name"],
-                "status": str(r["status"]),
-                "status_label": labels.get(str(r["status"]), str(r["status"])),
-                "progress": r["progress"],
-                "narrative": r["narrative"],
-                "blockers": r["blockers"],
-                "evidence_link": r["evidence_link"],
-                "evidence_file_name": r["evidence_file_name"],
-                "evidence_note": r["evidence_note"],
-                "person_name": r["person_name"],
-                "person_telegram_id": r["person_telegram_id"],
-                "version": r["version"],
-                "current": False,
-                "created_at": r["created_at"],
-            }
-        )
+    return _Kind(
+        query=query,
+        quarter=col(StatusUpdate.quarter),
+        order=itemgetter("quarter", "action_position", "action_code", "organisation_position",
+                         "organisation_short", "version"),
+        versions=itemgetter("action_id", "organisation_id", "quarter"),
+        computed=computed,
+        keys=STATUS_KEYS,
+    )
 
-    values = (
+
+def _indicator_values(plan: Plan) -> _Kind:
+    def order(r: RowMapping) -> tuple[Any, ...]:
+        # A figure about a cluster comes before figures about single organisations.
+        return (r["period"], r["indicator_position"], r["indicator_code"],
+                r["cluster_code"] is None, r["cluster_position"] or 0, r["cluster_code"] or "",
+                r["organisation_position"], r["organisation_short"], r["version"])
+
+    query = (
         select(
             IndicatorValue.indicator_id,
             IndicatorValue.subject_key,
@@ -271,50 +289,14 @@ def collect_updates(
         .outerjoin(Person, col(Person.id) == IndicatorValue.person_id)
         .where(Indicator.plan_id == plan.id)
     )
-    if since is not None:
-        values = values.where(col(IndicatorValue.period) >= str(since))
-    if until is not None:
-        values = values.where(col(IndicatorValue.period) <= str(until))
-    value_rows: list[dict[str, Any]] = []
-    for r in session.exec(values).mappings():
-        value_rows.append(
-            {
-                # A figure about a cluster comes before figures about single organisations.
-                "_sort": (
-                    r["period"],
-                    r["indicator_position"],
-                    r["indicator_code"],
-                    r["cluster_code"] is None,
-                    r["cluster_position"] or 0,
-                    r["cluster_code"] or "",
-                    r["organisation_position"],
-                    r["organisation_short"],
-                    r["version"],
-                ),
-                "_group": (r["indicator_id"], r["subject_key"], r["period"]),
-                "period": r["period"],
-                "period_label": _period_label(r["period"]),
-                "indicator_code": r["indicator_code"],
-                "indicator_title": r["indicator_title"],
-                "cluster_code": r["cluster_code"],
-                "cluster_name": r["cluster_name"],
-                "organisation_short": r["organisation_short"],
-                "organisation_name": r["organisation_name"],
-                "value": r["value"],
-                "unit": r["unit"],
-                "note": r["note"],
-                "person_name": r["person_name"],
-                "person_telegram_id": r["person_telegram_id"],
-                "version": r["version"],
-                "current": False,
-                "created_at": r["created_at"],
-            }
-        )
-
-    for rows in (status_rows, value_rows):
-        rows.sort(key=itemgetter("_sort"))
-        _mark_current(rows)
-    return UpdatesExport(plan.code, status_rows, value_rows)
+    return _Kind(
+        query=query,
+        quarter=col(IndicatorValue.period),
+        order=order,
+        versions=itemgetter("indicator_id", "subject_key", "period"),
+        computed=lambda r: {"period_label": _period_label(r["period"])},
+        keys=INDICATOR_KEYS,
+    )
 
 
 # ---------------------------------------------------------------------------------- values

@@ -32,6 +32,8 @@ from tracker.models import (
     Notification,
     NotificationStatus,
     Organisation,
+    OrganisationMember,
+    OrgKind,
     Person,
     Plan,
     Role,
@@ -352,6 +354,72 @@ def test_query_count_is_fixed(engine):
         counted(f)
     assert len(set(counts)) == 1, counts
     assert counts[0] <= 16
+
+
+def _statements(engine, filters: ReportFilters) -> tuple[int, reports.Report]:
+    """How many SQL statements building the report sends, and the report."""
+    sent = 0
+
+    def count(*_args) -> None:
+        nonlocal sent
+        sent += 1
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = build(engine, filters)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return sent, report
+
+
+def _more_organisations(engine, count: int) -> None:
+    """`count` more universities in the group "Üniversiteler", each with a contact, answering
+    every action they owe in 2014Q2, and a cluster whose management gives its figures."""
+    with session_scope(engine) as s:
+        group = _by(s, Organisation, short="Üniversiteler")
+        cluster = Cluster(code="yeni-kume", name="İzmir Yeni Küme", position=99)
+        s.add(cluster)
+        s.flush()
+        management = Organisation(short="KY Yeni", short_key="ky yeni", name="Yeni Küme Yönetimi",
+                                  kind=OrgKind.CLUSTER_MANAGEMENT, cluster_id=cluster.id,
+                                  position=998)
+        s.add(management)
+        for number in range(count):
+            short = f"Yeni Üniversite {number}"
+            org = Organisation(short=short, short_key=f"yeni universite {number}", name=short,
+                               kind=OrgKind.UNIVERSITY, position=1000 + number)
+            s.add(org)
+            s.flush()
+            s.add(OrganisationMember(group_id=group.id, member_id=org.id, position=100 + number))
+            s.add(Person(display_name=f"Kişi {number}", telegram_user_id=5000 + number,
+                         organisation_id=org.id, role=Role.REPORTER))
+        s.flush()
+        g01 = _by(s, Indicator, code="G01")
+        s.add(IndicatorValue(indicator_id=g01.id, cluster_id=cluster.id,
+                             organisation_id=management.id, subject_key=f"c{cluster.id}",
+                             period=str(Q2), value=Decimal(7), created_at=_at(13, 7)))
+        for org_id, duty in duties(s, Q2).items():
+            if s.get(Organisation, org_id).short.startswith("Yeni Üniversite"):
+                for action in duty.actions:
+                    s.add(StatusUpdate(action_id=action.id, organisation_id=org_id,
+                                       quarter=str(Q2), status=Status.IN_PROGRESS, progress=10,
+                                       narrative="başladı", created_at=_at(14, 7)))
+
+
+def test_statements_do_not_grow_with_the_organisations(seeded):
+    """A report reads every organisation, answer and figure in the same statements, however
+    many organisations answer: thirty more universities and a cluster add none."""
+    filters = [ReportFilters(period=Q2), ReportFilters(period=2014, topic="katilim"),
+               ReportFilters(period=Q2, topic="gosterge")]
+    before = [_statements(seeded, f) for f in filters]
+    _more_organisations(seeded, 30)
+    after = [_statements(seeded, f) for f in filters]
+    assert [sent for sent, _ in after] == [sent for sent, _ in before]
+    # The new organisations are in the report: it read them, in the same statements.
+    new = {f"Yeni Üniversite {n}" for n in range(30)}
+    assert new <= {p.organisation_short for p in after[0][1].participation}
+    assert new <= {r.organisation_short for r in after[0][1].history}
+    assert "İzmir Yeni Küme" in {r.subject for r in after[2][1].indicators}
 
 
 # -- summary ---------------------------------------------------------------------------------

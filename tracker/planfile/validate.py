@@ -244,186 +244,249 @@ def build_spec(
     """Validate everything; raise PlanImportError with all problems, or return the spec.
 
     known_organisations maps folded short names to the short names already in the database,
-    so a file may name bodies it does not list itself.
+    so a file may name bodies it does not list itself. Tables are checked in the order their
+    references need (clusters, organisations, priorities, goals, actions), so the problems
+    come in that order.
     """
     check = _Checker(file, kind)
-    by_table: dict[str, list[Record]] = {}
-    for record in records:
-        by_table.setdefault(record.table, []).append(record)
+    tables = _Tables(records)
+    spec, plan_quarters = _plan(check, tables)
+    unique = _Unique(check)
+    spec.clusters = _clusters(check, unique, tables)
+    cluster_codes = {fold(c.code) for c in spec.clusters} | {fold(c) for c in known_clusters}
+    spec.organisations = _organisations(check, unique, tables, cluster_codes)
+    bodies = _Bodies(check, known_organisations, spec.organisations)
+    for org, r in zip(spec.organisations, tables.rows_of("organisations", spec.organisations),
+                      strict=True):
+        org.members = bodies.resolve(r, "members", org.members)
+    spec.priorities = _priorities(check, unique, tables)
+    spec.goals = _goals(check, unique, tables, spec.priorities)
+    spec.actions = _actions(check, unique, tables, spec, plan_quarters, bodies)
+    spec.indicators = _indicators(check, unique, tables)
+    spec.scorecard = _scorecard(check, tables)
+    spec.scorecard_advice = _scorecard_advice(check, tables)
+    if check.problems:
+        raise PlanImportError(check.problems)
+    return spec
 
-    plan_records = by_table.get("plan", [])
+
+class _Tables:
+    """The records of each table, in file order."""
+
+    def __init__(self, records: list[Record]) -> None:
+        self._by_table: dict[str, list[Record]] = {}
+        for record in records:
+            self._by_table.setdefault(record.table, []).append(record)
+
+    def __getitem__(self, table: str) -> list[Record]:
+        return self._by_table.get(table, [])
+
+    def rows_of(self, table: str, specs: list[Any], key: str = "short") -> list[Record]:
+        """The record each accepted spec came from (specs keep the records' order)."""
+        wanted = [fold(getattr(s, key)) for s in specs]
+        rows = {
+            fold(clean(str(r.values.get(key)))): r
+            for r in reversed(self[table])
+            if r.values.get(key) is not None
+        }
+        return [rows[w] for w in wanted]
+
+
+class _Unique:
+    """Codes and short names seen so far, per table: a second one is a problem."""
+
+    def __init__(self, check: _Checker) -> None:
+        self._check = check
+        self._seen: dict[tuple[str, str], Record] = {}
+
+    def __call__(self, record: Record, column: str, value: str | None) -> bool:
+        if value is None:
+            return False
+        key = (record.table, fold(value))
+        if key in self._seen:
+            self._check.problem(record, column,
+                                _say("duplicate", value=value, first=self._seen[key].row))
+            return False
+        self._seen[key] = record
+        return True
+
+
+class _Bodies:
+    """The organisations a plan may name: the file's own and those already stored."""
+
+    def __init__(self, check: _Checker, known: dict[str, str],
+                 listed: list[OrganisationSpec]) -> None:
+        self._check = check
+        self._names = dict(known)
+        self._names.update({fold(o.short): o.short for o in listed})
+
+    def resolve(self, record: Record, column: str, names: list[str]) -> list[str]:
+        """The stored spelling of each name; a problem for each unknown one."""
+        resolved = []
+        for name in names:
+            if fold(name) not in self._names:
+                self._check.problem(record, column, _say("unknown_organisation", value=name))
+            else:
+                resolved.append(self._names[fold(name)])
+        return resolved
+
+
+def _plan(check: _Checker, tables: _Tables) -> tuple[PlanSpec, list[Quarter]]:
+    """The plan itself, and its quarters (none when its span is unusable)."""
+    plan_records = tables["plan"]
     if len(plan_records) != 1:
         check.problem(None, None, _say("plan_count", count=len(plan_records)))
         raise PlanImportError(check.problems)
-    plan_record = plan_records[0]
-    code = check.code(plan_record)
-    title = check.text(plan_record, "title")
-    start = _one_quarter(check, plan_record, "start")
-    end = _one_quarter(check, plan_record, "end")
+    record = plan_records[0]
+    code = check.code(record)
+    title = check.text(record, "title")
+    start = _one_quarter(check, record, "start")
+    end = _one_quarter(check, record, "end")
     if start and end and end < start:
-        check.problem(plan_record, "end", _say("end_before_start"))
+        check.problem(record, "end", _say("end_before_start"))
     spec = PlanSpec(
         code or "",
         title or "",
         start or Quarter(2000, 1),
         end or Quarter(2000, 1),
-        check.text(plan_record, "source", required=False),
+        check.text(record, "source", required=False),
     )
+    quarters = Quarter.range(start, end) if start and end and start <= end else []
+    return spec, quarters
 
-    seen: dict[tuple[str, str], Record] = {}
 
-    def unique(record: Record, column: str, value: str | None, table: str | None = None) -> bool:
-        if value is None:
-            return False
-        key = (table or record.table, fold(value))
-        if key in seen:
-            check.problem(record, column, _say("duplicate", value=value, first=seen[key].row))
-            return False
-        seen[key] = record
-        return True
+def _clusters(check: _Checker, unique: _Unique, tables: _Tables) -> list[ClusterSpec]:
+    clusters = []
+    for r in tables["clusters"]:
+        code, name = check.code(r), check.text(r, "name")
+        if unique(r, "code", code) and name:
+            clusters.append(ClusterSpec(code or "", name))
+    return clusters
 
-    for r in by_table.get("clusters", []):
-        c_code, name = check.code(r), check.text(r, "name")
-        if unique(r, "code", c_code) and name:
-            spec.clusters.append(ClusterSpec(c_code or "", name))
-    cluster_codes = {fold(c.code) for c in spec.clusters} | {fold(c) for c in known_clusters}
 
-    org_kinds = [k.value for k in OrgKind]
-    for r in by_table.get("organisations", []):
+def _organisations(check: _Checker, unique: _Unique, tables: _Tables,
+                   cluster_codes: set[str]) -> list[OrganisationSpec]:
+    """The listed organisations; their members are names still to resolve."""
+    kinds = [k.value for k in OrgKind]
+    organisations = []
+    for r in tables["organisations"]:
         short, name = check.text(r, "short"), check.text(r, "name")
-        org_kind = check.text(r, "kind")
-        if org_kind is not None and org_kind not in org_kinds:
-            check.problem(r, "kind", _say("not_allowed", value=org_kind, allowed=org_kinds))
+        kind = check.text(r, "kind")
+        if kind is not None and kind not in kinds:
+            check.problem(r, "kind", _say("not_allowed", value=kind, allowed=kinds))
         cluster = check.text(r, "cluster", required=False)
         if cluster is not None and fold(cluster) not in cluster_codes:
             check.problem(r, "cluster", _say("unknown_cluster", value=cluster))
-        if unique(r, "short", short) and name and org_kind in org_kinds:
-            spec.organisations.append(
-                OrganisationSpec(
-                    short or "",
-                    name,
-                    org_kind or "",
-                    check.names(r, "members"),
-                    cluster,
-                    check.text(r, "note", required=False),
-                )
-            )
-    org_names = dict(known_organisations)
-    org_names.update({fold(o.short): o.short for o in spec.organisations})
+        if unique(r, "short", short) and name and kind in kinds:
+            organisations.append(OrganisationSpec(
+                short or "", name, kind or "", check.names(r, "members"), cluster,
+                check.text(r, "note", required=False)))
+    return organisations
 
-    def org_refs(record: Record, column: str, names: list[str]) -> list[str]:
-        resolved = []
-        for name in names:
-            if fold(name) not in org_names:
-                check.problem(record, column, _say("unknown_organisation", value=name))
-            else:
-                resolved.append(org_names[fold(name)])
-        return resolved
 
-    for org, r in zip(
-        spec.organisations,
-        _rows_of(by_table, "organisations", spec.organisations, key="short"),
-        strict=True,
-    ):
-        org.members = org_refs(r, "members", org.members)
+def _priorities(check: _Checker, unique: _Unique, tables: _Tables) -> list[PrioritySpec]:
+    priorities = []
+    for r in tables["priorities"]:
+        code, title = check.code(r), check.text(r, "title")
+        if unique(r, "code", code) and title:
+            priorities.append(PrioritySpec(code or "", title))
+    return priorities
 
-    for r in by_table.get("priorities", []):
-        p_code, p_title = check.code(r), check.text(r, "title")
-        if unique(r, "code", p_code) and p_title:
-            spec.priorities.append(PrioritySpec(p_code or "", p_title))
-    priority_codes = {fold(p.code): p.code for p in spec.priorities}
 
-    for r in by_table.get("goals", []):
-        g_code, g_title = check.code(r), check.text(r, "title")
+def _goals(check: _Checker, unique: _Unique, tables: _Tables,
+           priorities: list[PrioritySpec]) -> list[GoalSpec]:
+    codes = {fold(p.code): p.code for p in priorities}
+    goals = []
+    for r in tables["goals"]:
+        code, title = check.code(r), check.text(r, "title")
         parent = check.text(r, "priority")
-        if parent is not None and fold(parent) not in priority_codes:
+        if parent is not None and fold(parent) not in codes:
             check.problem(r, "priority", _say("unknown_parent", value=parent, what="öncelik"))
             parent = None
-        if unique(r, "code", g_code) and g_title and parent:
-            spec.goals.append(GoalSpec(g_code or "", priority_codes[fold(parent)], g_title))
-    goal_codes = {fold(g.code): g.code for g in spec.goals}
+        if unique(r, "code", code) and title and parent:
+            goals.append(GoalSpec(code or "", codes[fold(parent)], title))
+    return goals
 
-    plan_quarters = Quarter.range(spec.start, spec.end) if start and end and start <= end else []
-    for r in by_table.get("actions", []):
-        a_code, a_title = check.code(r), check.text(r, "title")
+
+def _actions(check: _Checker, unique: _Unique, tables: _Tables, spec: PlanSpec,
+             plan_quarters: list[Quarter], bodies: _Bodies) -> list[ActionSpec]:
+    """Actions under known goals, their bodies resolved, their schedules inside the plan (no
+    schedule, or one flagged as the default that spans the plan, is the default one)."""
+    goal_codes = {fold(g.code): g.code for g in spec.goals}
+    actions = []
+    for r in tables["actions"]:
+        code, title = check.code(r), check.text(r, "title")
         parent = check.text(r, "goal")
         if parent is not None and fold(parent) not in goal_codes:
             check.problem(r, "goal", _say("unknown_parent", value=parent, what="hedef"))
             parent = None
-        responsible = org_refs(r, "responsible", check.names(r, "responsible"))
+        responsible = bodies.resolve(r, "responsible", check.names(r, "responsible"))
         quarters = check.quarters(r, "quarters")
         flagged_default = check.boolean(r, "schedule_is_default", default=True)
-        if quarters and plan_quarters:
-            outside = [q for q in quarters if q < spec.start or q > spec.end]
-            if outside:
-                check.problem(
-                    r,
-                    "quarters",
-                    _say(
-                        "quarter_outside_plan",
-                        value=str(outside[0]),
-                        start=str(spec.start),
-                        end=str(spec.end),
-                    ),
-                )
-                quarters = None
+        quarters = _inside_plan(check, r, quarters, spec, plan_quarters)
         if quarters is None:
             continue
         is_default = flagged_default and (not quarters or quarters == plan_quarters)
-        if unique(r, "code", a_code) and a_title and parent:
-            spec.actions.append(
-                ActionSpec(
-                    a_code or "",
-                    goal_codes[fold(parent)],
-                    a_title,
-                    responsible,
-                    quarters or list(plan_quarters),
-                    is_default,
-                )
-            )
+        if unique(r, "code", code) and title and parent:
+            actions.append(ActionSpec(code or "", goal_codes[fold(parent)], title, responsible,
+                                      quarters or list(plan_quarters), is_default))
+    return actions
 
+
+def _inside_plan(check: _Checker, record: Record, quarters: list[Quarter] | None,
+                 spec: PlanSpec, plan_quarters: list[Quarter]) -> list[Quarter] | None:
+    """An action's quarters ([]: none given) if they lie in the plan; else None, a problem."""
+    if quarters and plan_quarters:
+        outside = [q for q in quarters if q < spec.start or q > spec.end]
+        if outside:
+            check.problem(record, "quarters", _say(
+                "quarter_outside_plan", value=str(outside[0]), start=str(spec.start),
+                end=str(spec.end)))
+            return None
+    return quarters
+
+
+def _indicators(check: _Checker, unique: _Unique, tables: _Tables) -> list[IndicatorSpec]:
     types = [t.value for t in IndicatorType]
-    for r in by_table.get("indicators", []):
-        i_code, i_title = check.code(r), check.text(r, "title")
+    indicators = []
+    for r in tables["indicators"]:
+        code, title = check.code(r), check.text(r, "title")
         level = check.integer(r, "level", allowed=(1, 2))
-        i_type = check.text(r, "type")
-        if i_type is not None and i_type not in types:
-            check.problem(r, "type", _say("not_allowed", value=i_type, allowed=types))
-            i_type = None
+        value_type = check.text(r, "type")
+        if value_type is not None and value_type not in types:
+            check.problem(r, "type", _say("not_allowed", value=value_type, allowed=types))
+            value_type = None
         unit = check.text(r, "unit")
         low, high = check.decimal(r, "min"), check.decimal(r, "max")
         if low is not None and high is not None and low > high:
             check.problem(r, "max", _say("min_above_max", low=low, high=high))
-        if unique(r, "code", i_code) and i_title and level and i_type and unit:
-            spec.indicators.append(
-                IndicatorSpec(
-                    i_code or "",
-                    i_title,
-                    level,
-                    unit,
-                    i_type,
-                    low,
-                    high,
-                    check.boolean(r, "measure_is_assumed", default=True),
-                    check.text(r, "note", required=False),
-                )
-            )
+        if unique(r, "code", code) and title and level and value_type and unit:
+            indicators.append(IndicatorSpec(
+                code or "", title, level, unit, value_type, low, high,
+                check.boolean(r, "measure_is_assumed", default=True),
+                check.text(r, "note", required=False)))
+    return indicators
 
-    for r in by_table.get("scorecard", []):
+
+def _scorecard(check: _Checker, tables: _Tables) -> list[ScorecardSpec]:
+    entries = []
+    for r in tables["scorecard"]:
         sector = check.text(r, "sector")
         index = check.integer(r, "index")
         category = check.integer(r, "category")
         if sector and index is not None and category is not None:
-            spec.scorecard.append(ScorecardSpec(sector, index, category))
-    for r in by_table.get("scorecard_advice", []):
-        advice = check.text(r, "text")
-        category = check.integer(r, "category", required=False)
-        if advice:
-            spec.scorecard_advice.append(AdviceSpec(category, advice))
+            entries.append(ScorecardSpec(sector, index, category))
+    return entries
 
-    if check.problems:
-        raise PlanImportError(check.problems)
-    return spec
+
+def _scorecard_advice(check: _Checker, tables: _Tables) -> list[AdviceSpec]:
+    advice = []
+    for r in tables["scorecard_advice"]:
+        text = check.text(r, "text")
+        category = check.integer(r, "category", required=False)
+        if text:
+            advice.append(AdviceSpec(category, text))
+    return advice
 
 
 def _one_quarter(check: _Checker, record: Record, column: str) -> Quarter | None:
@@ -435,16 +498,3 @@ def _one_quarter(check: _Checker, record: Record, column: str) -> Quarter | None
     except QuarterError as exc:
         check.problem(record, column, texts.describe(exc))
         return None
-
-
-def _rows_of(
-    by_table: dict[str, list[Record]], table: str, specs: list[Any], key: str
-) -> list[Record]:
-    """The record each accepted spec came from (specs keep the records' order)."""
-    wanted = [fold(getattr(s, key)) for s in specs]
-    rows = {
-        fold(clean(str(r.values.get(key)))): r
-        for r in reversed(by_table.get(table, []))
-        if r.values.get(key) is not None
-    }
-    return [rows[w] for w in wanted]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tracker.reports.build import (
+from tracker.reports.build import build_report
+from tracker.reports.data import (
     ActionInfo,
     ActionStatus,
     ClusterInfo,
@@ -26,7 +27,6 @@ from tracker.reports.build import (
     StaleFlag,
     StatusRow,
     TrendSeries,
-    build_report,
     combine,
 )
 from tracker.reports.filters import TOPICS, ReportFilters, parse_filters

@@ -12,9 +12,9 @@ text names the word and shows the usage.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -30,7 +30,7 @@ TOPICS: tuple[str, ...] = ("genel", "gosterge", "katilim", "kume")
 WORDS = "texts/report.j2"
 
 # Folded words -> topic ("gösterge", "Katılım", "küme" fold to these).
-_TOPIC_WORDS = {
+_TOPIC_WORDS: dict[str, Topic] = {
     "genel": "genel",
     "gosterge": "gosterge",
     "gostergeler": "gosterge",
@@ -135,70 +135,99 @@ def parse_filters(
     plans = list(session.exec(select(Plan).order_by(col(Plan.id))).all())
     if not plans:
         raise DomainError("no_plan")
-    tokens = [w for word in words for w in word.split()]
+    read = _sort_words([w for word in words for w in word.split()])
+    plan, _ = resolve_period(plans, read.period, now, settings)
+    period = read.period
+    if period is None:
+        period = resolve_period(plans, None, now, settings)[1][0]
+    scope, rest = _plan_item(session, plan, read.scope, read.rest)
+    cluster, topic = _cluster_and_topic(session, rest, read.topic)
+    _check_combination(session, topic, cluster, scope)
+    return ReportFilters(period=period, scope=scope, topic=topic, cluster=cluster)
+
+
+@dataclass
+class _Words:
+    """/rapor's words by their shape, before the plan and the clusters are asked."""
+
     period: Quarter | int | None = None
-    topic: str | None = None
-    scope_words: list[str] = []
-    rest: list[str] = []
-    i = 0
-    while i < len(tokens):
-        taken, quarter = _quarter_at(tokens, i)
-        if quarter is not None:
-            if period is not None:
-                raise usage_error("reason_twice", kind="period")
-            period = quarter
-            i += taken
-            continue
-        word = tokens[i]
+    topic: Topic | None = None
+    scope: list[str] = field(default_factory=list)  # shaped like Ö1, H1.2, E1.2.4
+    rest: list[str] = field(default_factory=list)  # a plan's own codes, a cluster's words
+
+    def take_period(self, period: Quarter | int) -> None:
+        if self.period is not None:
+            raise usage_error("reason_twice", kind="period")
+        self.period = period
+
+    def take(self, word: str) -> None:
+        """A word that does not start a quarter."""
         key = fold(word)
-        i += 1
         if key in _TOPIC_WORDS:
-            if topic is not None and topic != _TOPIC_WORDS[key]:
+            if self.topic is not None and self.topic != _TOPIC_WORDS[key]:
                 raise usage_error("reason_twice", kind="topic")
-            topic = _TOPIC_WORDS[key]
+            self.topic = _TOPIC_WORDS[key]
         elif _YEAR.fullmatch(key):
-            if period is not None:
-                raise usage_error("reason_twice", kind="period")
-            period = int(key)
+            self.take_period(int(key))
         elif _SCOPE.fullmatch(key):
-            scope_words.append(word)
+            self.scope.append(word)
         elif _QUARTERISH.fullmatch(key.replace("c", "ç")):
             try:
                 Quarter.parse(word)
             except QuarterError as error:
                 raise DomainError("report_usage", reason=texts.describe(error)) from None
         else:
-            rest.append(word)
-    if len(scope_words) > 1:
-        raise usage_error("reason_twice", kind="scope")
+            self.rest.append(word)
 
-    plan, _ = resolve_period(plans, period, now, settings)
-    if period is None:
-        period = resolve_period(plans, None, now, settings)[1][0]
+
+def _sort_words(tokens: list[str]) -> _Words:
+    read = _Words()
+    i = 0
+    while i < len(tokens):
+        taken, quarter = _quarter_at(tokens, i)
+        if quarter is not None:
+            read.take_period(quarter)
+            i += taken
+        else:
+            read.take(tokens[i])
+            i += 1
+    if len(read.scope) > 1:
+        raise usage_error("reason_twice", kind="scope")
+    return read
+
+
+def _plan_item(session: Session, plan: Plan, scope_words: list[str],
+               rest: list[str]) -> tuple[str | None, list[str]]:
+    """(the plan item code the words name, the words left for a cluster)."""
     # Codes not in the bundled plan's shape (Ö1, H1.2, E1.2.4) are known by the plan itself.
     item_codes = {fold(code) for code in _item_codes(session, plan)}
-    scope_words += [w for w in rest if fold(w) in item_codes]
+    scope_words = scope_words + [w for w in rest if fold(w) in item_codes]
     rest = [w for w in rest if fold(w) not in item_codes]
     if len(scope_words) > 1:
         raise usage_error("reason_twice", kind="scope")
-    scope = find_scope(session, plan, scope_words[0]) if scope_words else None
+    return (find_scope(session, plan, scope_words[0]) if scope_words else None), rest
 
-    cluster: str | None = None
-    if rest:
-        found = find_cluster(session, " ".join(rest), strict=topic in ("kume", "gosterge"))
-        if found is None:
-            raise usage_error("reason_unknown_word", words=rest)
-        cluster = found.code
-        if topic is None:
-            topic = "kume"
-    topic = topic or "genel"
+
+def _cluster_and_topic(session: Session, rest: list[str],
+                       topic: Topic | None) -> tuple[str | None, Topic]:
+    """The cluster the remaining words name (then the topic is kume unless another was
+    given); no words left: no cluster, the topic given or genel."""
+    if not rest:
+        return None, topic or "genel"
+    found = find_cluster(session, " ".join(rest), strict=topic in ("kume", "gosterge"))
+    if found is None:
+        raise usage_error("reason_unknown_word", words=rest)
+    return found.code, topic or "kume"
+
+
+def _check_combination(session: Session, topic: Topic, cluster: str | None,
+                       scope: str | None) -> None:
     if topic == "kume" and cluster is None:
         raise usage_error("reason_no_cluster", clusters=_cluster_codes(session))
     if cluster is not None and topic not in ("kume", "gosterge"):
         raise usage_error("reason_cluster_topic", topic=topic)
     if scope is not None and topic == "gosterge":
         raise usage_error("reason_scope_topic")
-    return ReportFilters(period=period, scope=scope, topic=topic, cluster=cluster)  # type: ignore[arg-type]
 
 
 def _quarter_at(tokens: list[str], i: int) -> tuple[int, Quarter | None]:
@@ -238,7 +267,18 @@ def _cluster_codes(session: Session) -> list[str]:
     return list(session.exec(select(Cluster.code).order_by(col(Cluster.position))).all())
 
 
-def match_clusters(clusters: list[Cluster], text: str) -> list[Cluster]:
+class _Named(Protocol):
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+NamedCluster = TypeVar("NamedCluster", bound=_Named)
+
+
+def match_clusters(clusters: list[NamedCluster], text: str) -> list[NamedCluster]:
     """Clusters whose code or name is `text`, else whose name holds all of its words."""
     key = fold(text)
     exact = [c for c in clusters if key in (fold(c.code), fold(c.name))]

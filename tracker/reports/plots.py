@@ -28,7 +28,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from tracker import texts  # noqa: E402
 from tracker.formatting import LOCALE, number  # noqa: E402
-from tracker.reports.build import (  # noqa: E402
+from tracker.reports.data import (  # noqa: E402
     COUNTED,
     INACTIVE,
     NO_ANSWER,

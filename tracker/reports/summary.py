@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 from tracker import texts
-from tracker.reports.build import (
+from tracker.quarters import Quarter
+from tracker.reports.data import (
     COUNTED,
     INACTIVE,
     IndicatorRow,
@@ -116,10 +117,18 @@ def _counts(states: list[str], labels: dict[str, str]) -> tuple[tuple[str, int],
     return tuple((labels[key], n) for key in COUNTED if (n := states.count(key)))
 
 
+def _by_quarter(report: Report) -> dict[Quarter, list[Participation]]:
+    """The participation rows of each quarter of the period, in order."""
+    rows: dict[Quarter, list[Participation]] = {q: [] for q in report.quarters}
+    for p in report.participation:
+        if p.quarter in rows:
+            rows[p.quarter].append(p)
+    return rows
+
+
 def _turnout(report: Report) -> tuple[TurnoutLine, ...]:
     lines = []
-    for q in report.quarters:
-        rows = [p for p in report.participation if p.quarter == q]
+    for q, rows in _by_quarter(report).items():
         lines.append(TurnoutLine(
             label=q.label,
             asked=len(rows),
@@ -144,8 +153,8 @@ def _asked(p: Participation) -> int:
 
 def _figures(report: Report) -> tuple[FigureTurnout, ...]:
     lines = []
-    for q in report.quarters:
-        rows = [p for p in report.participation if p.quarter == q and p.figures_asked]
+    for q, of_quarter in _by_quarter(report).items():
+        rows = [p for p in of_quarter if p.figures_asked]
         lines.append(FigureTurnout(
             label=q.label, owed=len(rows), given=sum(1 for p in rows if p.figures_answered),
             missing=Short.of([p.organisation_short for p in rows if not p.figures_answered])))

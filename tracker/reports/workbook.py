@@ -19,7 +19,7 @@ import pandas as pd
 from tracker import spreadsheets, texts
 from tracker.planfile.export import compact_quarters
 from tracker.quarters import ISTANBUL, Quarter
-from tracker.reports.build import COUNTED, INACTIVE, Report
+from tracker.reports.data import COUNTED, INACTIVE, Report
 from tracker.reports.filters import WORDS
 from tracker.spreadsheets import Sheet, number
 
