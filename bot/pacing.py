@@ -94,6 +94,7 @@ class SlidingWindow:
         self._paused_until = 0.0
         self._changed: asyncio.Condition | None = None
         self._waiting = 0  # acquire() calls asleep on `_changed`
+        self._wakers: set[asyncio.Task[None]] = set()  # referenced until done (asyncio's rule)
 
     # -- the rule ------------------------------------------------------------------------------
 
@@ -164,16 +165,15 @@ class SlidingWindow:
         """Wake the waiters (from synchronous code: they look again when they run)."""
         changed = self._changed
         if changed is None or not self._waiting:
-            return
+            return  # nobody is waiting (and outside a loop nobody can be)
 
         async def wake() -> None:
             async with changed:
                 changed.notify_all()
 
-        try:
-            asyncio.get_running_loop().create_task(wake())
-        except RuntimeError:  # no loop: nobody can be waiting
-            pass
+        task = asyncio.get_running_loop().create_task(wake())
+        self._wakers.add(task)
+        task.add_done_callback(self._wakers.discard)
 
 
 @dataclass

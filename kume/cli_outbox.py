@@ -36,6 +36,7 @@ async def _drain(app: App, now: datetime):  # type: ignore[no-untyped-def]
     from bot.connect import telegram_failures
     from bot.logs import quiet_http_logs
     from bot.sender import OutboxSender
+    from bot.settings import BotSettings
     from tracker.clock import Clock
 
     quiet_http_logs()
@@ -47,8 +48,9 @@ async def _drain(app: App, now: datetime):  # type: ignore[no-untyped-def]
     with telegram_failures(base):
         await bot.initialize()  # getMe: an unreachable Bot API or a refused token, said plainly
     try:
-        sender = OutboxSender(bot, app.ready_engine, Clock(now), app.config.calendar.settings())
-        return await sender.drain()
+        sender = OutboxSender(bot, app.ready_engine, Clock(now), app.config.calendar.settings(),
+                              BotSettings.from_config(app.config).sending)
+        return await sender.drain()  # everything that may go now, however many rows
     finally:
         await bot.shutdown()
 
@@ -61,6 +63,7 @@ async def _drain(app: App, now: datetime):  # type: ignore[no-untyped-def]
 def run_due_command(app: App, now_text: str | None) -> None:
     """O an için zamanı gelen bildirimleri bir kez hazırlar ve gönderir."""
     from tracker.notifications.due import run_due
+    from tracker.notifications.sending import backlog
 
     now = _instant(now_text, app)
     with session_scope(app.ready_engine) as session:
@@ -74,7 +77,12 @@ def run_due_command(app: App, now_text: str | None) -> None:
             sent = asyncio.run(_drain(app, now))
         except (TelegramUnreachable, ConfigError) as exc:  # ConfigError: a refused token
             failure = exc  # nothing was claimed: the rows stay pending for the next run
-    echo("cli/run_due.j2", now=now, report=report, sent=sent, token=token)
+    with session_scope(app.ready_engine) as session:
+        waiting = backlog(session, _instant(now_text, app), app.config.calendar.settings())
+    echo("cli/run_due.j2", now=now, report=report, sent=sent, token=token, waiting=waiting)
+    if sent is not None and sent.halted:
+        failure = ConfigError(texts.say("cli/failures.j2", "token_refused",
+                                        base_url=app.config.telegram.base_url))
     if failure is not None:
         say_error(texts.say("cli/failures.j2", "not_sent", failure=str(failure)))
         sys.exit(2 if isinstance(failure, ConfigError) else 1)
