@@ -38,6 +38,7 @@ import logging
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -121,6 +122,11 @@ class OutboxSender:
         self._idle: asyncio.Condition | None = None
         self._idle_asked = 0
         self._idle_seen = 0
+        # The sender's database work in threads of its own. SQLite takes one writer at a time
+        # and a writer that finds it busy sleeps in steps of up to 100 ms, so several threads
+        # writing at once are slower than one: one thread there, a few on PostgreSQL.
+        workers = 1 if engine.dialect.name == "sqlite" else 4
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="outbox")
 
     # -- the public face ------------------------------------------------------------------------
 
@@ -440,8 +446,11 @@ class OutboxSender:
         return settled
 
     async def _edit(self, edit: ProgressEdit) -> None:
-        """A broadcast's progress message, edited under the same limiter as the sends."""
+        """A broadcast's progress message, edited under the same limits as the sends:
+        Telegram counts edits too, in the chat and overall."""
+        await self._chat_turn(edit.chat_id)
         reservation = await self._window.acquire()
+        self._chats.sent(edit.chat_id)
         reservation.start()
         try:
             await self.bot.edit_message_text(
@@ -489,7 +498,7 @@ class OutboxSender:
             with session_scope(self.engine) as session:
                 return work(session)
 
-        return await asyncio.to_thread(run)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, run)
 
 
 def _retry_seconds(exc: RetryAfter) -> float:

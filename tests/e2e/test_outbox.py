@@ -338,23 +338,26 @@ async def test_a_quarter_of_prompts_reminders_snooze_reassign_and_escalation(bot
 # -- 2. `kume run-due`: idempotent, and a crash sends nothing twice ----------------------------
 
 
-def cli_env(engine: Engine, api: LocalBotApi) -> dict[str, str]:
+def cli_env(engine: Engine, api: LocalBotApi,
+            extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUME_")}
     env.update(KUME_DATABASE_URL=engine.url.render_as_string(hide_password=False),
                KUME_TELEGRAM_TOKEN=api.token, KUME_TELEGRAM_BASE_URL=api.base_url)
+    env.update(extra or {})
     return env
 
 
-async def start_kume(engine: Engine, api: LocalBotApi, cwd: Path,
-                     *args: str) -> asyncio.subprocess.Process:
+async def start_kume(engine: Engine, api: LocalBotApi, cwd: Path, *args: str,
+                     env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
     python = PYTHON if PYTHON.exists() else Path(sys.executable)
     return await asyncio.create_subprocess_exec(
-        str(python), "-m", "kume", *args, cwd=cwd, env=cli_env(engine, api),
+        str(python), "-m", "kume", *args, cwd=cwd, env=cli_env(engine, api, env),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
-async def kume(engine: Engine, api: LocalBotApi, cwd: Path, *args: str) -> str:
-    proc = await start_kume(engine, api, cwd, *args)
+async def kume(engine: Engine, api: LocalBotApi, cwd: Path, *args: str,
+               env: dict[str, str] | None = None) -> str:
+    proc = await start_kume(engine, api, cwd, *args, env=env)
     out, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
     return out.decode()
