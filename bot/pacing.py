@@ -23,6 +23,9 @@ PAID_RATE = 1000  # with allow_paid_broadcast (a fee in Stars per message)
 @dataclass(frozen=True)
 class SendLimits:
     rate: int = FREE_RATE  # sends started in any one second, all chats together
+    # Telegram counts a request when it arrives, we when it leaves: the way between varies by
+    # a few milliseconds, so our window is a little longer than Telegram's second.
+    window_guard: float = 0.01
     paid_broadcast: bool = False  # send with allow_paid_broadcast (lets `rate` go past 30)
     private_interval: float = 1.0  # one chat: a message a second
     # A group: 20 a minute, i.e. one every 3 s, and a little more so that the jitter of a

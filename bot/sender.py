@@ -103,7 +103,7 @@ class OutboxSender:
         self.clock = clock
         self.calendar = calendar
         self.limits = limits or SendLimits()
-        self._window = SlidingWindow(self.limits.rate)
+        self._window = SlidingWindow(self.limits.rate, 1.0 + self.limits.window_guard)
         self._chats = ChatPacing(self.limits)
         self._send_options: dict[str, Any] = (
             {"allow_paid_broadcast": True} if self.limits.paid_broadcast else {})

@@ -112,6 +112,8 @@ class FloodControl:
         self._groups: dict[int, _Window] = {}
         self._chats: dict[int, _Bucket] = {}
         self.refusals = 0  # 429s answered
+        # Each refusal: (arrival, method, chat id, the limits it would have exceeded).
+        self.refused: list[tuple[float, str, int | None, tuple[str, ...]]] = []
 
     def admit(self, method: str, params: dict[str, Any]) -> Admission | None:
         """Count the call, or raise 429 if it would exceed a limit; None if not counted."""
@@ -128,12 +130,14 @@ class FloodControl:
             if chat < 0:
                 windows.append(self._groups.setdefault(
                     chat, _Window(self.limits.group_per_minute, 60.0)))
-        waits = [window.wait(now) for window in windows]
+        waits = {self._name(window, chat): window.wait(now) for window in windows}
         if bucket is not None and bucket.tokens < 1:
-            waits.append((1 - bucket.tokens) / self.limits.chat_per_second)
-        longest = max(waits, default=0.0)
+            waits["chat"] = (1 - bucket.tokens) / self.limits.chat_per_second
+        longest = max(waits.values(), default=0.0)
         if longest > 0:
             self.refusals += 1
+            exceeded = tuple(name for name, wait in waits.items() if wait > 0)
+            self.refused.append((now, method, chat, exceeded))
             seconds = max(1, math.ceil(longest))
             raise ApiError(429, f"Too Many Requests: retry after {seconds}", seconds)
         for window in windows:
@@ -141,6 +145,11 @@ class FloodControl:
         if bucket is not None:
             bucket.tokens -= 1
         return Admission(lambda: self._undo(now, windows, bucket))
+
+    def _name(self, window: _Window, chat: int | None) -> str:
+        if window is self._free:
+            return "overall"
+        return "paid" if window is self._all else "group"
 
     def _undo(self, at: float, windows: list[_Window], bucket: _Bucket | None) -> None:
         for window in windows:
