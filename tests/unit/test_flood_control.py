@@ -45,6 +45,8 @@ def test_thirty_chats_a_second_then_429_until_the_window_moves_on(clock):
     send(flood, 101)
     assert refused(flood, 102) == 1
     assert flood.refusals == 2
+    assert [(chat, limits) for _, _, chat, limits in flood.refused] == [
+        (100, ("overall",)), (102, ("overall",))]
 
 
 def test_one_chat_takes_a_short_burst_then_one_a_second(clock):
@@ -52,6 +54,7 @@ def test_one_chat_takes_a_short_burst_then_one_a_second(clock):
     for _ in range(3):
         send(flood, 42)
     assert refused(flood, 42) == 1
+    assert flood.refused[-1][3] == ("chat",)
     send(flood, 43)  # another chat is not held up
     clock.now += 1.0
     send(flood, 42)
@@ -68,6 +71,7 @@ def test_a_group_takes_twenty_a_minute(clock):
         send(flood, -1001)
         clock.now += 1.0  # one a second: within the chat's own pace
     assert refused(flood, -1001) == 40  # the first of the twenty leaves the window at 60 s
+    assert flood.refused[-1][3] == ("group",)
     clock.now += 40.0
     send(flood, -1001)
     for _ in range(20):  # a private chat is not limited per minute
