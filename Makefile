@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-broadcast clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache --no-logo
 
+# Reports on a whole plan history at 1× and 10× (a few minutes), then a 10,000-member broadcast at
+# Telegram's limits with the bot killed half way (about six minutes).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --scale 1 --scale 10
+	$(BIN)/python -m bench.broadcast
+
+bench-broadcast: $(STAMP)
+	$(BIN)/python -m bench.broadcast $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

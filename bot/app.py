@@ -57,9 +57,9 @@ def build_application(
         builder = builder.request(request()).get_updates_request(request())
     else:
         builder = builder.read_timeout(request_timeout).write_timeout(request_timeout)
-    builder = builder.post_init(_post_init)
+    builder = builder.post_init(_post_init).application_class(KumeApplication)
     app = builder.build()
-    sender = OutboxSender(app.bot, engine, clock, settings.calendar)
+    sender = OutboxSender(app.bot, engine, clock, settings.calendar, settings.sending)
     app.bot_data["services"] = Services(
         engine=engine, clock=clock, settings=settings, sender=sender
     )
@@ -70,9 +70,28 @@ def build_application(
         )
         if settings.tick_seconds:
             app.job_queue.run_repeating(
-                tick, interval=settings.tick_seconds, first=5, name="due-work"
+                due_work, interval=settings.tick_seconds, first=5, name="due-work"
             )
     return app
+
+
+class KumeApplication(Application):
+    """PTB's application, with the outbox sender running exactly while it runs (polling,
+    webhook, the simulator): it sends continuously rather than a batch per tick."""
+
+    @property
+    def sender(self) -> OutboxSender:
+        return self.bot_data["services"].sender
+
+    async def start(self) -> None:
+        await super().start()
+        self.sender.start()
+
+    async def stop(self) -> None:
+        # First, while the bot can still talk to Telegram: the sends in flight finish and are
+        # recorded, so a clean stop leaves nothing in doubt.
+        await self.sender.stop()
+        await super().stop()
 
 
 def register_handlers(app: Application) -> None:
@@ -102,14 +121,22 @@ async def _post_init(app: Application) -> None:
     )
 
 
-async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The scheduler's only job: decide what is due now, then let the sender drain."""
+async def due_work(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The scheduler's only job: decide what is due now and wake the sender (which sends
+    continuously; the job does not wait for it)."""
     svc = services(context)
     report = await in_session(
         context, lambda session: run_due(session, svc.clock.now(), svc.settings.calendar))
     if report.total():
         logger.info("due work: %s", dict(report.enqueued))
-    await svc.sender.drain()
+        svc.sender.wake()
+
+
+async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What is due now, and wait until the sender has sent what may go now: the simulator
+    and the tests move the clock and look at once."""
+    await due_work(context)
+    await services(context).sender.drain()
 
 
 async def sweep_drafts(context: ContextTypes.DEFAULT_TYPE) -> None:

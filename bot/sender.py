@@ -1,72 +1,99 @@
-"""Draining the outbox within Telegram's limits.
+"""The outbox sender: a pipeline that keeps Telegram's limits, not a loop of awaits.
 
-About 30 messages a second overall, one a second per private chat (20 a minute per group).
-429 is retried after Telegram's retry_after; 5xx and timeouts with growing pauses; 403 means
-the person blocked the bot: the contact becomes inactive and the agency is told; 400 fails the
-row for good; 401/404 (a revoked token) stop the drain and leave the row pending. A row is
-claimed right before its own send, so a sender killed while pacing leaves nothing half-done.
+A real Bot API call takes a network round trip (about 100 ms from Türkiye), so one send at a
+time cannot pass 10 messages a second. The dispatcher keeps several sends in flight
+(`SendLimits.concurrency()`), each started only when the one limiter (bot/pacing.py) has a
+place for it: never more than `rate` starts in any one-second window, as Telegram counts
+(30, or up to 1,000 with paid broadcasts), a private chat a second apart, a group 3.1 s.
 
-Duplicates: a call that timed out may still have reached Telegram. It is retried all the
-same, so the person may see that one message twice (a lost prompt is worse than a repeated
-one). A row a dead sender left in `sending` is not retried: after `abandoned_after` it
-becomes `unknown` (see tracker.notifications.outbox.recover_abandoned).
+Each row is claimed in the database right before its own request leaves (a claim's time
+before its place in the window comes) and its outcome is recorded right after, so a sender
+killed at any moment leaves only its in-flight rows in doubt: a row still `sending` after
+`abandoned_after` without its sender renewing the claim becomes `unknown` and is never sent
+again (tracker.notifications.outbox.recover_abandoned).
+What Telegram answers:
+
+- 429: every send pauses for `retry_after` (Telegram's flood limit is per bot); the row goes
+  back to the queue as it was.
+- 5xx, timeouts, a network failure: the row goes back with a growing pause (`backoff`),
+  after `max_attempts` it waits `retry_later`; its chat's later rows wait behind it. A call
+  that timed out may still have reached Telegram, so that one message may arrive twice (a
+  lost prompt is worse than a repeated one).
+- 403: the person blocked the bot (tracker.notifications.blocked).
+- 400: the row fails for good. A row kume cannot even build fails alone; the others go on.
+- 401/404 (a revoked token): the row goes back untouched and sending stops (a drain ends;
+  a running bot tries again a minute later).
+
+`drain()` sends everything that may go now, including retries due within a few seconds, and
+returns (`kume run-due`, tests). `start()` runs it continuously in a running bot: woken at
+once by `wake()` when this process queues rows, and looking every `poll` seconds for rows
+other processes wrote. Either also keeps the broadcasts' progress messages and reports going
+(tracker.notifications.broadcast).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import warnings
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any, TypeVar
 
-import sqlalchemy as sa
-from aiolimiter import AsyncLimiter
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    InvalidToken,
-    RetryAfter,
-    TelegramError,
-)
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 
 from bot import callbacks
 from bot.fit import fit_message
-from tracker import texts
-from tracker.calendar import CalendarSettings, may_send_at
+from bot.pacing import ChatPacing, Reservation, SendLimits, SlidingWindow
+from tracker.calendar import CalendarSettings
 from tracker.clock import Clock
 from tracker.db import session_scope
-from tracker.models import Notification, NotificationStatus, Organisation, Person
-from tracker.notifications.due import AGENCY_ROLES, contacts, still_needed
-from tracker.notifications.outbox import enqueue, finish, recover_abandoned
+from tracker.models import Broadcast, Notification, NotificationStatus, Person
+from tracker.notifications.blocked import record_blocked
+from tracker.notifications.broadcast import (
+    ProgressEdit,
+    progress_edits,
+    settle_broadcasts,
+    start_broadcast,
+)
+from tracker.notifications.outbox import finish, recover_abandoned
+from tracker.notifications.sending import (
+    Claim,
+    claim_next,
+    next_due_in,
+    release,
+    renew_claims,
+)
+
+__all__ = ["OutboxSender", "SendLimits", "SendReport"]
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class SendLimits:
-    per_second: float = 30.0
-    private_interval: float = 1.0
-    group_interval: float = 3.0
-    max_attempts: int = 5
-    backoff: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
-    retry_later: timedelta = timedelta(minutes=10)  # after max_attempts transient failures
-    batch: int = 200
-    abandoned_after: timedelta = timedelta(minutes=5)
+T = TypeVar("T")
+HALT_PAUSE = 60.0  # a running bot whose token was refused tries again after this long
+STOP_GRACE = 15.0  # seconds stop() lets the sends in flight finish and be recorded
 
 
 @dataclass
 class SendReport:
+    """What one drain did."""
+
     sent: int = 0
     skipped: int = 0
     failed: int = 0
     blocked: int = 0
-    deferred: int = 0
+    unknown: int = 0  # rows a dead sender left, found and given up on
+    retried: int = 0  # transient failures (429, 5xx, timeouts): the rows went back
+    halted: str | None = None  # why sending stopped early (a refused token)
     by_status: dict[str, int] = field(default_factory=dict)
 
 
@@ -78,151 +105,330 @@ class OutboxSender:
         self.clock = clock
         self.calendar = calendar
         self.limits = limits or SendLimits()
-        self._overall = AsyncLimiter(self.limits.per_second, 1)
-        self._last_in_chat: dict[int, float] = {}
-        self._lock = asyncio.Lock()
+        self._window = SlidingWindow(self.limits.rate, 1.0 + self.limits.window_guard)
+        self._chats = ChatPacing(self.limits)
+        self._send_options: dict[str, Any] = (
+            {"allow_paid_broadcast": True} if self.limits.paid_broadcast else {})
+        self._inflight: dict[int, asyncio.Task[None]] = {}  # notification id -> its send
+        self._edits: set[asyncio.Task[None]] = set()  # progress edits under way
+        self._ended = 0  # sends that have ended, ever
+        self._claim_time = 0.01  # seconds a claim takes (a moving average)
+        self._totals: Counter[str] = Counter()
+        self._halted: str | None = None
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()  # one dispatcher per sender
+        # Created in the running loop (asyncio primitives bind to it on first use).
+        self._woken: asyncio.Event | None = None
+        self._stopped: asyncio.Event | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._idle: asyncio.Condition | None = None
+        self._idle_asked = 0
+        self._idle_seen = 0
+        # The sender's database work in threads of its own. SQLite takes one writer at a time
+        # and a writer that finds it busy sleeps in steps of up to 100 ms, so several threads
+        # writing at once are slower than one: one thread there, a few on PostgreSQL.
+        workers = 1 if engine.dialect.name == "sqlite" else 4
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="outbox")
 
-    async def _db(self, work):  # type: ignore[no-untyped-def]
-        def run():  # type: ignore[no-untyped-def]
-            with session_scope(self.engine) as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
+    # -- the public face ------------------------------------------------------------------------
 
     async def drain(self) -> SendReport:
-        """Send everything due now (one drain at a time per sender)."""
-        async with self._lock:
-            return await self._drain()
+        """Send everything that may go now (retries due within a few seconds included) and
+        return what happened; in a bot where the sender runs, wait until it has done so."""
+        before = Counter(self._totals)
+        if self.running:
+            await self._until_idle()
+        else:
+            async with self._lock:
+                self._halted = None
+                await self._dispatch(forever=False)
+        return self._report(self._totals - before)
 
-    async def _drain(self) -> SendReport:
-        report = SendReport()
+    def start(self) -> None:
+        """Send continuously from now on (a running bot)."""
+        if not self.running:
+            self._stopping = False
+            self._primitives()
+            assert self._stopped is not None
+            self._stopped.clear()
+            self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Stop taking rows; let the sends in flight finish and be recorded."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        if self._stopped is not None:
+            self._stopped.set()
+        self.wake()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), STOP_GRACE + 5)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def wake(self) -> None:
+        """Rows were queued in this process: look now, not at the next poll."""
+        if self._woken is not None:
+            self._woken.set()
+
+    async def queue_broadcast(self, *, text: str, recipients: Sequence[Person], subject: str,
+                              period: str, started_by: Person | None = None,
+                              **options: Any) -> Broadcast:
+        """Write a broadcast in a worker thread (the bot keeps answering meanwhile), then
+        wake the sender: the first messages leave within a moment."""
         now = self.clock.now()
-        if not may_send_at(now, self.calendar):
-            return report  # weekends, holidays and quiet hours: it waits in the outbox
-        await self._db(lambda s: recover_abandoned(s, now, self.limits.abandoned_after))
-        candidates = await self._db(lambda s: [
-            (n.id, n.chat_id) for n in s.exec(
-                select(Notification).where(
-                    Notification.status == NotificationStatus.PENDING,
-                    Notification.not_before <= now)
-                .order_by(col(Notification.not_before), col(Notification.id))
-                .limit(self.limits.batch))])
-        waiting = list(candidates)
-        while waiting:
-            notification_id, chat_id = waiting.pop(await self._next_ready(waiting))
-            await self._pace(chat_id)
-            claimed = await self._db(
-                lambda s, i=notification_id: _claim_one(s, i, self.clock.now())
-            )
-            if claimed is None:
-                continue  # another sender took it
+        broadcast = await self._db(lambda session: start_broadcast(
+            session, text=text, recipients=recipients, subject=subject, period=period,
+            now=now, started_by=started_by, **options))
+        self.wake()
+        return broadcast
+
+    # -- the dispatcher ---------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        async with self._lock:
             try:
-                outcome = await self._send(claimed)
-            except Exception as exc:  # one bad row must not stop everyone else's messages
-                outcome = await self._poisoned(claimed, exc)
-            report.by_status[outcome] = report.by_status.get(outcome, 0) + 1
-            if outcome == "halted":
-                break
-        report.sent = report.by_status.get("sent", 0)
-        report.skipped = report.by_status.get("skipped", 0)
-        report.failed = report.by_status.get("failed", 0)
-        report.blocked = report.by_status.get("blocked", 0)
-        report.deferred = report.by_status.get("pending", 0) + report.by_status.get("halted", 0)
-        return report
+                await self._dispatch(forever=True)
+            except Exception:  # the bot must not lose its sender silently
+                logger.exception("the outbox sender stopped")
+                raise
 
-    def _ready_at(self, chat_id: int) -> float:
-        """When this chat may get its next message (time.monotonic)."""
-        interval = self.limits.group_interval if chat_id < 0 else self.limits.private_interval
-        last = self._last_in_chat.get(chat_id)
-        return 0.0 if last is None else last + interval
-
-    async def _next_ready(self, waiting: list[tuple[int, int]]) -> int:
-        """The index of the first waiting row whose chat may get a message now, sleeping until
-        one may. A chat's rows keep their order, and a chat that must wait does not hold up
-        the others (five notices for the agency do not delay everyone's prompt by 4 s)."""
-        while True:
-            now = time.monotonic()
-            seen: set[int] = set()
-            earliest = None
-            for index, (_, chat_id) in enumerate(waiting):
-                if chat_id in seen:
+    async def _dispatch(self, *, forever: bool) -> None:
+        self._primitives()
+        assert self._slots is not None
+        housekeeper = asyncio.create_task(self._housekeep_every(self.limits.poll))
+        try:
+            if not forever:
+                await self._housekeep()  # rows a dead sender left become unknown first
+            while not self._stopping and (forever or self._halted is None):
+                asked = self._idle_asked
+                await self._slots.acquire()
+                if not await self._until_a_place_is_near():
+                    self._slots.release()
+                    break
+                ended = self._ended
+                try:
+                    claim = await self._claim()
+                except Exception:
+                    self._slots.release()
+                    if not forever:
+                        raise
+                    # The database is away for a moment: a running bot keeps its sender.
+                    logger.exception("the outbox sender could not read the outbox")
+                    await self._sleep(self.limits.poll)
                     continue
-                seen.add(chat_id)
-                ready = self._ready_at(chat_id)
-                if ready <= now:
-                    return index
-                earliest = ready if earliest is None else min(earliest, ready)
-            assert earliest is not None
-            await asyncio.sleep(earliest - now)
+                if claim.row is not None:
+                    reservation = await self._reserve()
+                    if reservation is None:  # stop() came first: the row goes back untouched
+                        await self._give_back(claim.row)
+                        self._slots.release()
+                        break
+                    self._launch(claim.row, reservation)
+                    continue
+                self._slots.release()
+                if claim.skipped:
+                    self._totals["skipped"] += 1
+                if claim.skipped or claim.contended:
+                    continue
+                try:
+                    wait = await self._next_work_in(claim.held_back)
+                except Exception:
+                    if not forever:
+                        raise
+                    logger.exception("the outbox sender could not read the outbox")
+                    wait = self.limits.poll
+                # Idle only if no send was under way while we looked: one that ended since
+                # may have given its row back for another try.
+                if wait is None and not self._inflight and self._ended == ended:
+                    if not forever:
+                        if await self._housekeep():
+                            continue  # a broadcast finished: its report is a row to send
+                        break
+                    await self._idle_reached(asked)
+                if forever:
+                    wait = min(wait, self.limits.poll) if wait is not None else self.limits.poll
+                await self._sleep(wait)
+        finally:
+            housekeeper.cancel()
+            await self._finish_inflight()
+            await self._idle_reached(self._idle_asked)
 
-    async def _pace(self, chat_id: int) -> None:
-        wait = self._ready_at(chat_id) - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        await self._overall.acquire()
-        self._last_in_chat[chat_id] = time.monotonic()
+    async def _claim(self) -> Claim:
+        busy = self._chats.busy()
+        now = self.clock.now()
+        began = time.monotonic()
+        claim = await self._db(lambda s: claim_next(s, now, self.calendar, busy))
+        self._claim_time = 0.8 * self._claim_time + 0.2 * (time.monotonic() - began)
+        return claim
 
-    async def _send(self, row: Notification) -> str:
-        needed = await self._db(lambda s: still_needed(s, row.kind, row.subject, row.period))
-        if not needed:
-            await self._finish(row, NotificationStatus.SKIPPED)
-            return "skipped"
+    async def _until_a_place_is_near(self) -> bool:
+        """Wait until the window will have a place by the time a claim is done. The claim
+        (a few milliseconds, a fsync on SQLite) then does not stretch every second of the
+        window, which would cost a percent or two of the rate, and the claimed row waits for
+        its place only that long: at a kill -9 it is in doubt with the ones in flight. False
+        if stop() comes first."""
+        assert self._stopped is not None
+        wait = self._window.free_in()
+        if wait is not None and wait > self._claim_time:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), wait - self._claim_time)
+        return not self._stopping
+
+    async def _give_back(self, row: Notification) -> None:
+        now = self.clock.now()
+        await self._db(lambda s: finish(s, row.id or 0, NotificationStatus.PENDING, now))
+
+    async def _reserve(self) -> Reservation | None:
+        """A place in the window, or None when stop() comes first."""
+        if self._stopping:
+            return None
+        assert self._stopped is not None
+        acquire = asyncio.ensure_future(self._window.acquire())
+        stopping = asyncio.ensure_future(self._stopped.wait())
+        await asyncio.wait({acquire, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if acquire.done():
+            return acquire.result()
+        acquire.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await acquire
+        return None
+
+    async def _next_work_in(self, held_back: bool) -> float | None:
+        """Seconds until there may be a row to send: a busy chat's next turn, a retry soon
+        due; None if nothing is near."""
+        chat = self._chats.next_ready_in() if held_back else None
+        now = self.clock.now()
+        linger = timedelta(seconds=max(self.limits.backoff) + 1)
+        due = await self._db(lambda s: next_due_in(s, now, self.calendar, linger))
+        waits = [w for w in (chat, due.total_seconds() if due else None) if w is not None]
+        return max(0.0, min(waits)) if waits else None
+
+    async def _sleep(self, seconds: float | None) -> None:
+        """Until `seconds` pass, or wake(), or a send in flight ends."""
+        assert self._woken is not None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._woken.wait(), seconds)
+        self._woken.clear()
+
+    def _launch(self, row: Notification, reservation: Reservation) -> None:
+        assert row.id is not None and self._slots is not None
+        row_id = row.id
+        self._chats.sent(row.chat_id)  # now, before the next claim can pick the same chat
+        task = asyncio.create_task(self._deliver(row, reservation))
+        self._inflight[row_id] = task
+
+        def done(_: asyncio.Task[None]) -> None:
+            self._inflight.pop(row_id, None)
+            self._ended += 1
+            assert self._slots is not None
+            self._slots.release()
+            self.wake()
+
+        task.add_done_callback(done)
+
+    async def _finish_inflight(self) -> None:
+        tasks = [*self._inflight.values(), *self._edits]
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=STOP_GRACE)
+        for task in late:  # its row stays `sending` and becomes `unknown`: nothing twice
+            task.cancel()
+
+    # -- one row ----------------------------------------------------------------------------------
+
+    async def _deliver(self, row: Notification, reservation: Reservation) -> None:
+        try:
+            outcome = await self._send(row, reservation)
+        except Exception as exc:  # one bad row must not stop everyone else's messages
+            reservation.cancel()
+            outcome = await self._poisoned(row, exc)
+        self._totals[outcome] += 1
+
+    async def _send(self, row: Notification, reservation: Reservation | None) -> str:
+        assert row.id is not None
         markup = _markup(row.buttons)
         # Past Telegram's length, several messages, the buttons on the last. A retry goes on
         # from the part that failed: the ones before it have arrived.
         parts = fit_message(row.text)
-        next_part = 0
-        message_id: int | None = None
-        error = ""
-        for attempt in range(self.limits.max_attempts):
+        message_id = row.telegram_message_id
+        for part in range(row.parts_sent, len(parts)):
+            if reservation is None:
+                await self._chat_turn(row.chat_id)
+                reservation = await self._window.acquire()
+                self._chats.sent(row.chat_id)
+            reservation.start()
+            reservation = None
             try:
-                while next_part < len(parts):
-                    if next_part > 0:
-                        await self._pace(row.chat_id)
-                    last = next_part == len(parts) - 1
-                    message = await self.bot.send_message(
-                        row.chat_id, parts[next_part], parse_mode=ParseMode.HTML,
-                        reply_markup=markup if last else None,
-                        link_preview_options=LinkPreviewOptions(is_disabled=True))
-                    message_id = message.message_id
-                    next_part += 1
-            except RetryAfter as exc:
-                seconds = _retry_seconds(exc)
-                error = f"429 retry after {seconds:g} s"
-                await asyncio.sleep(seconds)
-                continue
-            except Forbidden as exc:
-                await self._blocked(row, str(exc))
-                return "blocked"
-            except BadRequest as exc:
-                await self._finish(row, NotificationStatus.FAILED, error=str(exc),
-                                   attempts=attempt + 1)
-                logger.warning("notification %s failed for good: %s", row.id, exc)
-                return "failed"
-            except InvalidToken as exc:
-                # 401/404: the token was revoked or is wrong. Nothing can go out, so the row is
-                # released (not left in `sending`, which would make it `unknown`) and the
-                # drain stops; the next one tries again.
-                await self._finish(row, NotificationStatus.PENDING, error=str(exc),
-                                   retry_at=row.not_before)
-                logger.error("Telegram refused the bot's token (%s); sending stopped", exc)
-                return "halted"
-            except TelegramError as exc:  # NetworkError (5xx, timeouts) and odd answers
-                error = f"{type(exc).__name__}: {exc}"
-                await asyncio.sleep(self.limits.backoff[min(attempt, len(self.limits.backoff)
-                                                            - 1)])
-                continue
-            await self._finish(row, NotificationStatus.SENT, message_id=message_id,
-                               attempts=attempt + 1)
-            logger.info("notification %s (%s) sent to person %s after %d attempt(s)",
-                        row.id, row.kind, row.person_id, attempt + 1)
-            return "sent"
-        retry_at = self.clock.now() + self.limits.retry_later
-        await self._finish(row, NotificationStatus.PENDING, error=error, retry_at=retry_at,
-                           attempts=self.limits.max_attempts)
-        logger.warning("notification %s deferred after %d attempts: %s", row.id,
-                       self.limits.max_attempts, error)
-        return "pending"
+                message = await self.bot.send_message(
+                    row.chat_id, parts[part], parse_mode=ParseMode.HTML,
+                    reply_markup=markup if part == len(parts) - 1 else None,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    **self._send_options)
+            except TelegramError as exc:
+                return await self._refused(row, exc, part)
+            message_id = message.message_id
+        await self._finish(row, NotificationStatus.SENT, message_id=message_id, attempts=1,
+                           parts_sent=len(parts))
+        if self.running:
+            self._halted = None  # the token works (again)
+        logger.info("notification %s (%s) sent to person %s", row.id, row.kind, row.person_id)
+        return "sent"
+
+    async def _chat_turn(self, chat_id: int) -> None:
+        """The next part of a long text waits for its chat's next turn."""
+        wait = self._chats.ready_at(chat_id) - self._chats.clock()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _refused(self, row: Notification, exc: TelegramError, part: int) -> str:
+        """What Telegram's refusal means for the row (see the module's docstring)."""
+        assert row.id is not None
+        now = self.clock.now()
+        if isinstance(exc, RetryAfter):
+            seconds = _retry_seconds(exc)
+            self._window.pause(seconds)
+            logger.warning("Telegram asked for a %g s pause (429); all sending waits", seconds)
+            await self._db(lambda s: release(s, row.id or 0, now, parts_sent=part,
+                                              error=f"429 retry after {seconds:g} s"))
+            return "retried"
+        if isinstance(exc, Forbidden):
+            await self._db(lambda s: record_blocked(s, row.id or 0, row.person_id, now,
+                                                    str(exc)))
+            return "blocked"
+        if isinstance(exc, BadRequest):
+            await self._finish(row, NotificationStatus.FAILED, error=str(exc), attempts=1,
+                               parts_sent=part)
+            logger.warning("notification %s failed for good: %s", row.id, exc)
+            return "failed"
+        if isinstance(exc, InvalidToken):
+            # Nothing can go out: the row is given back untouched (not left `sending`, which
+            # would make it `unknown`) and sending stops.
+            self._halted = str(exc)
+            if self.running:  # a drain ends here; a running bot tries again later
+                self._window.pause(HALT_PAUSE)
+            await self._db(lambda s: finish(s, row.id or 0, NotificationStatus.PENDING, now,
+                                            error=str(exc)))
+            logger.error("Telegram refused the bot's token (%s); sending stopped", exc)
+            return "halted"
+        # NetworkError (5xx, timeouts, no connection) and anything odd: try again later.
+        attempts = row.attempts + 1
+        pause = (self.limits.backoff_after(attempts) if attempts < self.limits.max_attempts
+                 else self.limits.retry_later.total_seconds())
+        self._chats.hold(row.chat_id, pause)  # the chat's later rows wait behind this one
+        error = f"{type(exc).__name__}: {exc}"
+        await self._db(lambda s: release(s, row.id or 0, now, error=error, parts_sent=part,
+                                          retry_at=now + timedelta(seconds=pause)))
+        logger.warning("notification %s: %s; trying again in %g s", row.id, error, pause)
+        return "retried"
 
     async def _poisoned(self, row: Notification, exc: Exception) -> str:
         """A row kume itself cannot send (its buttons or text could not be built, a bug): it
@@ -238,36 +444,102 @@ class OutboxSender:
 
     async def _finish(self, row: Notification, status: NotificationStatus, *,
                       error: str | None = None, message_id: int | None = None,
-                      retry_at: datetime | None = None, attempts: int | None = None) -> None:
+                      attempts: int | None = None, parts_sent: int | None = None) -> None:
         now = self.clock.now()
+        await self._db(lambda s: finish(s, row.id or 0, status, now, error=error,
+                                        message_id=message_id, attempts=attempts,
+                                        parts_sent=parts_sent))
 
-        def work(session: Session) -> None:
-            finish(session, row.id or 0, status, now, error=error, message_id=message_id,
-                   retry_at=retry_at, attempts=attempts)
+    # -- housekeeping: abandoned rows, claims in flight, broadcasts ---------------------------
 
-        await self._db(work)
+    async def _housekeep_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self._housekeep()
+            except Exception:  # a database hiccup: the next round tries again
+                logger.exception("outbox housekeeping failed")
 
-    async def _blocked(self, row: Notification, error: str) -> None:
+    async def _housekeep(self) -> int:
+        """Give up on rows a dead sender left, renew this sender's claims, finish broadcasts
+        and edit their progress messages; returns the reports written."""
         now = self.clock.now()
+        inflight = list(self._inflight)
 
-        def work(session: Session) -> None:
-            finish(session, row.id or 0, NotificationStatus.BLOCKED, now, error=error)
-            person = session.get(Person, row.person_id)
-            if person is None:
-                return
-            person.active = False
-            session.add(person)
-            organisation = session.get(Organisation, person.organisation_id)
-            for agent in [p for people in contacts(session, AGENCY_ROLES).values()
-                          for p in people]:
-                enqueue(session, kind="blocked", subject=str(person.id),
-                        period=now.date().isoformat(), person=agent,
-                        text=texts.render("messages/notify.j2", name="blocked_contact",
-                                          person=person, organisation=organisation),
-                        not_before=now, now=now)
+        def work(session: Session) -> tuple[int, int, list[ProgressEdit]]:
+            unknown = recover_abandoned(session, now, self.limits.abandoned_after)
+            renew_claims(session, inflight, now)
+            settled = settle_broadcasts(session, now)
+            edits = progress_edits(session, now, self.limits.progress_every)
+            return unknown, len(settled), settled + edits
 
-        await self._db(work)
-        logger.warning("person %s blocked the bot; marked inactive", row.person_id)
+        unknown, settled, edits = await self._db(work)
+        if unknown:
+            self._totals["unknown"] += unknown
+            logger.warning("%d notification(s) left by a stopped sender are now unknown",
+                           unknown)
+        for edit in edits:
+            task = asyncio.create_task(self._edit(edit))
+            self._edits.add(task)
+            task.add_done_callback(self._edits.discard)
+        if settled:
+            self.wake()
+        return settled
+
+    async def _edit(self, edit: ProgressEdit) -> None:
+        """A broadcast's progress message, edited under the same limits as the sends:
+        Telegram counts edits too, in the chat and overall."""
+        await self._chat_turn(edit.chat_id)
+        reservation = await self._window.acquire()
+        self._chats.sent(edit.chat_id)
+        reservation.start()
+        try:
+            await self.bot.edit_message_text(
+                edit.text, chat_id=edit.chat_id, message_id=edit.message_id,
+                parse_mode=ParseMode.HTML)
+        except RetryAfter as exc:
+            self._window.pause(_retry_seconds(exc))
+        except TelegramError as exc:  # a progress message is not worth a retry
+            logger.warning("could not edit a broadcast's progress message: %s", exc)
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _primitives(self) -> None:
+        if self._woken is None:
+            self._woken = asyncio.Event()
+            self._stopped = asyncio.Event()
+            self._slots = asyncio.Semaphore(self.limits.concurrency())
+            self._idle = asyncio.Condition()
+
+    async def _idle_reached(self, asked: int) -> None:
+        """Tell drain() callers waiting on a running sender that it has caught up."""
+        if self._idle is None or asked <= self._idle_seen:
+            return
+        self._idle_seen = asked
+        async with self._idle:
+            self._idle.notify_all()
+
+    async def _until_idle(self) -> None:
+        self._primitives()
+        assert self._idle is not None
+        self._idle_asked += 1
+        ticket = self._idle_asked
+        self.wake()
+        async with self._idle:
+            await self._idle.wait_for(lambda: self._idle_seen >= ticket or not self.running)
+
+    def _report(self, counts: Counter[str]) -> SendReport:
+        return SendReport(
+            sent=counts["sent"], skipped=counts["skipped"], failed=counts["failed"],
+            blocked=counts["blocked"], unknown=counts["unknown"], retried=counts["retried"],
+            halted=self._halted, by_status=dict(counts))
+
+    async def _db(self, work: Callable[[Session], T]) -> T:
+        def run() -> T:
+            with session_scope(self.engine) as session:
+                return work(session)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, run)
 
 
 def _retry_seconds(exc: RetryAfter) -> float:
@@ -276,20 +548,6 @@ def _retry_seconds(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore", category=DeprecationWarning)
         delay = exc.retry_after
     return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
-
-
-def _claim_one(session: Session, notification_id: int, now: datetime) -> Notification | None:
-    result = session.exec(
-        sa.update(Notification)
-        .where(col(Notification.id) == notification_id,
-               col(Notification.status) == NotificationStatus.PENDING)
-        .values(status=NotificationStatus.SENDING, claimed_at=now))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    row = session.get(Notification, notification_id)
-    if row is not None:
-        session.expunge(row)
-    return row
 
 
 def _markup(buttons: list) -> InlineKeyboardMarkup | None:
@@ -303,3 +561,4 @@ def _markup(buttons: list) -> InlineKeyboardMarkup | None:
             row.append(InlineKeyboardButton(label, callback_data=data))
         rows.append(row)
     return InlineKeyboardMarkup(rows)
+

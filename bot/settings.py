@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.pacing import SendLimits
 from kume.config import Config
 from tracker.calendar import CalendarSettings
 
@@ -17,6 +18,7 @@ class BotSettings:
     draft_ttl: timedelta = timedelta(hours=72)
     # How often the scheduler looks for due work (0: never, e.g. in tests that drive it).
     tick_seconds: int = 60
+    sending: SendLimits = field(default_factory=SendLimits)
 
     @classmethod
     def from_config(cls, config: Config) -> BotSettings:
@@ -25,4 +27,6 @@ class BotSettings:
             admins=frozenset(config.telegram.admins),
             calendar=config.calendar.settings(),
             draft_ttl=timedelta(hours=config.dialogs.draft_ttl_hours),
+            sending=SendLimits(rate=config.sending.rate,
+                               paid_broadcast=config.sending.paid_broadcast),
         )

@@ -26,6 +26,8 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
@@ -96,6 +98,21 @@ class CalendarConfig(_Section):
             grace_days=self.grace_days)
 
 
+class SendingConfig(_Section):
+    # Telegram allows a bot about 30 messages a second; with paid broadcasts (a fee in Stars
+    # per message, taken from the bot's balance) up to 1,000.
+    paid_broadcast: bool = False
+    rate: int = Field(default=30, ge=1, le=1000)
+
+    @field_validator("rate")
+    @classmethod
+    def _free_rate_is_thirty(cls, rate: int, info: ValidationInfo) -> int:
+        if rate > 30 and not info.data.get("paid_broadcast"):
+            # The type names the problem; config_errors.j2 says it in Turkish.
+            raise PydanticCustomError("rate_needs_paid_broadcast", "rate above 30 needs paid")
+        return rate
+
+
 class DialogsConfig(_Section):
     draft_ttl_hours: int = Field(default=72, gt=0)
 
@@ -110,6 +127,7 @@ class Config(_Section):
     clock: ClockConfig = ClockConfig()
     calendar: CalendarConfig = CalendarConfig()
     dialogs: DialogsConfig = DialogsConfig()
+    sending: SendingConfig = SendingConfig()
     logging: LoggingConfig = LoggingConfig()
     path: Path | None = Field(default=None, exclude=True)
 

@@ -7,6 +7,7 @@ wait for the bot's replies.
 from .errors import ApiError
 from .formatting import EntityParseError, parse_html
 from .inprocess import InProcessRequest
+from .limits import FloodControl, TelegramLimits
 from .models import StoredFile
 from .server import Fault, LocalBotApi
 from .simuser import BotEvent, SimUser
@@ -16,9 +17,11 @@ __all__ = [
     "BotEvent",
     "EntityParseError",
     "Fault",
+    "FloodControl",
     "InProcessRequest",
     "LocalBotApi",
     "SimUser",
     "StoredFile",
+    "TelegramLimits",
     "parse_html",
 ]

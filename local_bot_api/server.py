@@ -14,7 +14,9 @@ Requests are served exactly where PTB sends them (``POST {base_url}{token}/{meth
 form-encoded or multipart, JSON-encoded nested values) and answered in Telegram's
 ``{"ok": ..., "result" | "error_code"/"description"/"parameters"}`` format.  On top of the
 API it offers fault injection (``fail_next``/``delay_next``) and a call log (``calls``)
-for reliability tests.
+for reliability tests, and, when asked, Telegram's flood limits (``limits=TelegramLimits()``,
+see :mod:`local_bot_api.limits`) and a network round trip added to every call
+(``round_trip=0.1``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 from aiohttp import web
 
 from .errors import ApiError, default_description
+from .limits import FloodControl, TelegramLimits
 from .methods import BotMethods
 from .params import log_view, read_params
 from .simuser import SimUser
@@ -60,8 +63,16 @@ class LocalBotApi:
         bot_id: int = 123456,
         *,
         bot_first_name: str = "Kume",
+        limits: TelegramLimits | None = None,
+        round_trip: float = 0.0,
     ):
+        """``limits``: answer 429 as Telegram would (None: never on its own, the default,
+        which keeps tests fast). ``round_trip``: seconds added to every call, as a network
+        would (a call is counted and carried out when it arrives, and answered that much
+        later)."""
         self.state = ApiState(token, bot_username, bot_id, bot_first_name)
+        self.flood = FloodControl(limits) if limits is not None else None
+        self.round_trip = round_trip
         self.methods = BotMethods(self.state)
         self.calls: list[tuple[float, str, dict[str, Any]]] = []
         # Every call answered with an error, injected faults included: (method, description).
@@ -212,17 +223,40 @@ class LocalBotApi:
             self.state.inflight += 1
             await self.state.notify()
         try:
-            await self._apply_delay(method)
-            self._raise_fault(method)
-            result = await self.methods.call(method, Args(params, uploads))
-        except ApiError as err:
-            self.refused.append((method, err.description))
-            return _json(err.payload(), err.status)
+            try:
+                result = await self._answer(method, params, uploads)
+                body, status = {"ok": True, "result": result}, 200
+            except ApiError as err:
+                self.refused.append((method, err.description))
+                body, status = err.payload(), err.status
+            await self._travel()
         finally:
             if not polling:
                 self.state.inflight -= 1
                 await self.state.notify()
-        return _json({"ok": True, "result": result}, 200)
+        return _json(body, status)
+
+    async def _answer(self, method: str, params: dict[str, Any], uploads: dict) -> Any:
+        await self._apply_delay(method)
+        self._raise_fault(method)
+        admission = self.flood.admit(method, params) if self.flood is not None else None
+        try:
+            return await self.methods.call(method, Args(params, uploads))
+        except ApiError:
+            if admission is not None:
+                admission.undo()  # a refused call is not a message
+            raise
+
+    async def _travel(self) -> None:
+        """The answer's way back (a plain sleep: waiting on the state's condition would wake
+        every answer on the way at every call)."""
+        if self.round_trip > 0:
+            await asyncio.sleep(self.round_trip)
+
+    @property
+    def too_many_requests(self) -> int:
+        """How many calls the flood limits refused with 429 (injected faults not counted)."""
+        return self.flood.refusals if self.flood is not None else 0
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.state.token:

@@ -29,6 +29,7 @@ async def _drain(app: App, now: datetime) -> SendReport:
     from bot.connect import telegram_failures
     from bot.logs import quiet_http_logs
     from bot.sender import OutboxSender
+    from bot.settings import BotSettings
 
     quiet_http_logs()
     telegram = app.config.telegram
@@ -39,8 +40,9 @@ async def _drain(app: App, now: datetime) -> SendReport:
     with telegram_failures(base):
         await bot.initialize()  # getMe: an unreachable Bot API or a refused token, said plainly
     try:
-        sender = OutboxSender(bot, app.ready_engine, Clock(now), app.config.calendar.settings())
-        return await sender.drain()
+        sender = OutboxSender(bot, app.ready_engine, Clock(now), app.config.calendar.settings(),
+                              BotSettings.from_config(app.config).sending)
+        return await sender.drain()  # everything that may go now, however many rows
     finally:
         await bot.shutdown()
 
@@ -51,6 +53,7 @@ async def _drain(app: App, now: datetime) -> SendReport:
 def run_due_command(app: App, now_text: str | None) -> None:
     # deferred: keeps kume --help under 0.3 s
     from tracker.notifications.due import run_due
+    from tracker.notifications.sending import backlog
 
     now = instant_or_now(now_text, app)
     with app.session() as session:
@@ -67,7 +70,12 @@ def run_due_command(app: App, now_text: str | None) -> None:
             sent = asyncio.run(_drain(app, now))
         except (TelegramUnreachable, ConfigError) as exc:  # ConfigError: a refused token
             failure = exc  # nothing was claimed: the rows stay pending for the next run
-    echo("cli/run_due.j2", now=now, report=report, sent=sent, token=token)
+    with app.session() as session:
+        waiting = backlog(session, now, app.config.calendar.settings())
+    echo("cli/run_due.j2", now=now, report=report, sent=sent, token=token, waiting=waiting)
+    if sent is not None and sent.halted:
+        failure = ConfigError(texts.say("cli/failures.j2", "token_refused",
+                                        base_url=app.config.telegram.base_url))
     if failure is not None:
         say_error(texts.say("cli/failures.j2", "not_sent", failure=str(failure)))
         sys.exit(2 if isinstance(failure, ConfigError) else 1)

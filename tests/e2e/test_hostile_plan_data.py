@@ -186,7 +186,7 @@ def all_sent_within_telegram_limits(env: BotEnv, users: list[SimUser]) -> None:
 
 async def every_message_path(env: BotEnv) -> None:
     engine = env.engine
-    speed_up(env)
+    await speed_up(env)
     ebso = await env.register(3101, "EBSO", Role.REPORTER, name="Ayşe")
     organik = await env.register(3102, "KY Organik Gıda", Role.REPORTER, name="Mehmet")
     izka = await env.register(3103, "İZKA", Role.AGENCY, name="Zeynep")

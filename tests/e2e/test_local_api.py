@@ -42,7 +42,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from local_bot_api import LocalBotApi
+from local_bot_api import LocalBotApi, TelegramLimits
 
 PNG_1X1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -299,6 +299,36 @@ async def test_flood_fault_raises_retry_after(api: LocalBotApi, bot: Bot) -> Non
     assert user.messages == []  # a failed call has no side effect
     await bot.send_message(70, "hi")  # the fault was one-shot
     assert [name for _, name, _ in api.calls].count("sendMessage") == 2
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+async def test_with_limits_on_the_31st_message_in_a_second_gets_429_with_retry_after() -> None:
+    async with (LocalBotApi(limits=TelegramLimits()) as api,
+                Bot(api.token, base_url=api.base_url, base_file_url=api.base_file_url) as bot):
+        for chat in range(31):
+            api.user(100 + chat)
+        sent = await asyncio.gather(*(bot.send_message(100 + chat, "duyuru")
+                                      for chat in range(30)))
+        assert len(sent) == 30
+        with pytest.raises(RetryAfter) as caught:
+            await bot.send_message(130, "duyuru")
+        assert caught.value.retry_after in (1, dt.timedelta(seconds=1))
+        assert api.users[130].messages == []
+        assert api.too_many_requests == 1
+        assert api.refused == [("sendMessage", "Too Many Requests: retry after 1")]
+
+
+async def test_the_round_trip_delays_every_answer_but_the_message_lands_on_arrival() -> None:
+    async with (LocalBotApi(round_trip=0.3) as api,
+                Bot(api.token, base_url=api.base_url, base_file_url=api.base_file_url) as bot):
+        user = api.user(90)
+        await bot.get_me()  # the connection is open: what follows is the round trip alone
+        started = asyncio.get_running_loop().time()
+        call = asyncio.create_task(bot.send_message(90, "merhaba"))
+        [arrived] = await user.wait_for(timeout=2)
+        assert arrived["text"] == "merhaba" and not call.done()
+        await call
+        assert asyncio.get_running_loop().time() - started >= 0.3
 
 
 async def test_blocked_user_raises_forbidden_until_they_write_again(

@@ -161,14 +161,17 @@ class Inbox:
 
 
 async def run_tick(env) -> None:  # type: ignore[no-untyped-def]
-    """Exactly what the repeating job does."""
+    """What the repeating job does, then wait until the running sender has sent what may
+    go now."""
     await tick(CallbackContext(env.app))
 
 
-def speed_up(env) -> None:  # type: ignore[no-untyped-def]
+async def speed_up(env) -> None:  # type: ignore[no-untyped-def]
     """The application's sender with short pacing (same bot, engine, clock, calendar)."""
     svc = env.app.bot_data["services"]
+    await svc.sender.stop()
     svc.sender = OutboxSender(env.app.bot, env.engine, env.clock, env.settings.calendar, FAST)
+    svc.sender.start()
 
 
 @pytest.fixture
@@ -205,7 +208,7 @@ async def settled(api: LocalBotApi, timeout: float = 5.0) -> None:
 
 async def test_a_quarter_of_prompts_reminders_snooze_reassign_and_escalation(bot_env):
     engine = bot_env.engine
-    speed_up(bot_env)
+    await speed_up(bot_env)
     ebso = await bot_env.register(3001, "EBSO", Role.REPORTER, name="Ayşe")
     organik = await bot_env.register(3002, "KY Organik Gıda", Role.REPORTER, name="Mehmet")
     izka = await bot_env.register(3003, "İZKA", Role.AGENCY, name="Zeynep")
@@ -285,7 +288,8 @@ async def test_a_quarter_of_prompts_reminders_snooze_reassign_and_escalation(bot
     assert again["text"].startswith("Hatırlatma · 2014 1. Çeyrek")
     assert listed_codes(again) == expected[3002]
 
-    # "Not ours" → the list of actions → one → the agency hears of it at the next tick.
+    # "Not ours" → the list of actions → one → the agency hears of it within moments (the
+    # running sender finds the row the handler wrote), not at the next tick.
     await organik.press(again, "Bu eylem bizim sorumluluğumuzda değil")
     which = await organik.next_message()
     assert "Hangi eylem kuruluşunuzun sorumluluğunda değil?" in which["text"]
@@ -294,14 +298,16 @@ async def test_a_quarter_of_prompts_reminders_snooze_reassign_and_escalation(bot
     thanks = await organik.next_message()
     assert "E3.1.5 eyleminin kuruluşunuzun sorumluluğunda olmadığı ajansa iletildi" in (
         thanks["text"])
-    inbox.take()
+    reassigned = "KY Organik Gıda, E3.1.5 eyleminin kendi sorumluluğunda olmadığını bildirdi"
+    await izka.wait_for(lambda m: reassigned in m.get("text", ""))
+    got = inbox.take()
+    assert got[3001] == [] and len(got[3003]) == 1  # (3002: the two answers above)
+    assert ("KY Organik Gıda, E3.1.5 eyleminin kendi sorumluluğunda olmadığını bildirdi "
+            "(2014 1. Çeyrek). Bildiren: Mehmet") in got[3003][0]["text"]
     bot_env.clock.set(at(4, 10, 10, 5))
     await run_tick(bot_env)
     got = inbox.take()
-    assert got[3001] == [] and got[3002] == []  # no second snooze either
-    assert len(got[3003]) == 1
-    assert ("KY Organik Gıda, E3.1.5 eyleminin kendi sorumluluğunda olmadığını bildirdi "
-            "(2014 1. Çeyrek). Bildiren: Mehmet") in got[3003][0]["text"]
+    assert got == {3001: [], 3002: [], 3003: []}  # no second snooze, no second notice
 
     # 15 April: the second reminder skips EBSO, which has answered everything.
     bot_env.clock.set(at(4, 15))
@@ -332,23 +338,26 @@ async def test_a_quarter_of_prompts_reminders_snooze_reassign_and_escalation(bot
 # -- 2. `kume run-due`: idempotent, and a crash sends nothing twice ----------------------------
 
 
-def cli_env(engine: Engine, api: LocalBotApi) -> dict[str, str]:
+def cli_env(engine: Engine, api: LocalBotApi,
+            extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUME_")}
     env.update(KUME_DATABASE_URL=engine.url.render_as_string(hide_password=False),
                KUME_TELEGRAM_TOKEN=api.token, KUME_TELEGRAM_BASE_URL=api.base_url)
+    env.update(extra or {})
     return env
 
 
-async def start_kume(engine: Engine, api: LocalBotApi, cwd: Path,
-                     *args: str) -> asyncio.subprocess.Process:
+async def start_kume(engine: Engine, api: LocalBotApi, cwd: Path, *args: str,
+                     env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
     python = PYTHON if PYTHON.exists() else Path(sys.executable)
     return await asyncio.create_subprocess_exec(
-        str(python), "-m", "kume", *args, cwd=cwd, env=cli_env(engine, api),
+        str(python), "-m", "kume", *args, cwd=cwd, env=cli_env(engine, api, env),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
-async def kume(engine: Engine, api: LocalBotApi, cwd: Path, *args: str) -> str:
-    proc = await start_kume(engine, api, cwd, *args)
+async def kume(engine: Engine, api: LocalBotApi, cwd: Path, *args: str,
+               env: dict[str, str] | None = None) -> str:
+    proc = await start_kume(engine, api, cwd, *args, env=env)
     out, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
     return out.decode()
@@ -382,29 +391,33 @@ async def test_run_due_killed_mid_drain_sends_nothing_twice(engine, api, tmp_pat
         for person_id in people.values():
             person = session.get(Person, person_id)
             assert snooze(session, person, Q1, at(4, 1, 15), CALENDAR) == at(4, 2)
-    # Two notifications per chat (its snooze and its prompt) and slow answers: killable.
-    api.delay_next("sendMessage", 0.2, times=3)
-    api.delay_next("sendMessage", 1.0)  # the fourth is on the wire when the kill comes
+    # Two notifications per chat (its snooze and its prompt). The first eight sends, one per
+    # chat and as many as the sender keeps in flight, answer slowly: the kill finds all eight
+    # on the wire, and the second row of each chat waits for its chat's next turn.
+    in_flight = SendLimits().concurrency()
+    assert in_flight == len(shorts)
+    api.delay_next("sendMessage", 1.0, times=in_flight)
     proc = await start_kume(engine, api, tmp_path, "run-due", "--now", "2014-04-02T10:00")
     deadline = time.monotonic() + 30
-    while len(sends(api)) < 4:
+    while len(sends(api)) < in_flight:
         assert proc.returncode is None and time.monotonic() < deadline, "run-due ended early"
         await asyncio.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)  # while its fourth send is on the wire
+    proc.send_signal(signal.SIGKILL)  # while eight sends are on the wire
     await proc.communicate()
     assert proc.returncode == -signal.SIGKILL
-    await settled(api)  # Telegram finishes that call although nobody waits for the answer
+    await settled(api)  # Telegram finishes those calls although nobody waits for the answer
     by_status = Counter(n.status for n in rows(engine))
-    assert by_status == {NotificationStatus.SENT: 3, NotificationStatus.SENDING: 1,
-                         NotificationStatus.PENDING: 12}
-    stuck = next(n for n in rows(engine) if n.status == NotificationStatus.SENDING)
+    assert by_status == {NotificationStatus.SENDING: 8, NotificationStatus.PENDING: 8}
+    stuck = {n.id for n in rows(engine) if n.status == NotificationStatus.SENDING}
 
     out = await kume(engine, api, tmp_path, "run-due", "--now", "2014-04-02T10:00")
-    assert "Gönderilen: 12 ·" in out
-    assert len(sends(api)) == 16  # the row in `sending` was not sent again
-    assert {n.id: n.status for n in rows(engine)}[stuck.id] == NotificationStatus.SENDING
-    # Five minutes later the row the dead sender held is given up as unknown, not resent.
-    await kume(engine, api, tmp_path, "run-due", "--now", "2014-04-02T10:06")
+    assert "Gönderilen: 8 ·" in out
+    assert "8 bildirim şu anda başka bir gönderici tarafından gönderiliyor" in out
+    assert len(sends(api)) == 16  # the rows in `sending` were not sent again
+    assert {n.id for n in rows(engine) if n.status == NotificationStatus.SENDING} == stuck
+    # Later, the rows the dead sender held are given up as unknown, not resent.
+    out = await kume(engine, api, tmp_path, "run-due", "--now", "2014-04-02T10:06")
+    assert "belirsiz: 8" in out and "Kuyrukta bekleyen bildirim yok." in out
     await settled(api)
     for chat_id in people:
         received = [m["text"] for m in api.user(chat_id).messages]
@@ -413,13 +426,13 @@ async def test_run_due_killed_mid_drain_sends_nothing_twice(engine, api, tmp_pat
         assert sum("2014 1. Çeyrek sona erdi" in t for t in received) == 1
     assert len(sends(api)) == 16
     final = {n.id: n for n in rows(engine)}
-    assert final[stuck.id].status == NotificationStatus.UNKNOWN
-    assert final[stuck.id].last_error == "sender stopped while sending"
-    assert Counter(n.status for n in final.values()) == {NotificationStatus.SENT: 15,
-                                                         NotificationStatus.UNKNOWN: 1}
+    assert {i for i, n in final.items() if n.status == NotificationStatus.UNKNOWN} == stuck
+    assert {final[i].last_error for i in stuck} == {"sender stopped while sending"}
+    assert Counter(n.status for n in final.values()) == {NotificationStatus.SENT: 8,
+                                                         NotificationStatus.UNKNOWN: 8}
     listing = await kume(engine, api, tmp_path, "outbox", "--limit", "100")
     statuses = Counter(line.split()[1] for line in listing.splitlines() if line.startswith("#"))
-    assert statuses == {"sent": 15, "unknown": 1}
+    assert statuses == {"sent": 8, "unknown": 8}
 
 
 async def test_rows_left_sending_become_unknown_after_the_timeout_and_are_not_resent(
@@ -429,14 +442,14 @@ async def test_rows_left_sending_become_unknown_after_the_timeout_and_are_not_re
     notify(engine, people[5101], 2, at(4, 2))
     first, second = [n.id for n in rows(engine)]
 
-    def claimed(notification_id: int, minutes_ago: int) -> None:
+    def claimed(notification_id: int, seconds_ago: int) -> None:
         with session_scope(engine) as session:
             session.exec(sa.update(Notification).where(col(Notification.id) == notification_id)
                          .values(status=NotificationStatus.SENDING,
-                                 claimed_at=clock.now() - timedelta(minutes=minutes_ago)))
+                                 claimed_at=clock.now() - timedelta(seconds=seconds_ago)))
 
-    claimed(first, 1)  # a sender may still be busy with it
-    claimed(second, 6)  # past SendLimits.abandoned_after (5 minutes)
+    claimed(first, 10)  # a live sender renews its claims every second: it may be busy
+    claimed(second, 40)  # past SendLimits.abandoned_after (30 s) without a renewal
     async with outbox_sender(api, engine, clock) as sender:
         report = await sender.drain()
     assert report.sent == 0 and sends(api) == []
@@ -624,7 +637,7 @@ async def test_one_chat_is_paced_a_second_apart_while_other_chats_go_at_once(eng
 
 
 async def test_nothing_goes_out_in_quiet_hours_until_nine_on_the_next_working_day(bot_env):
-    speed_up(bot_env)
+    await speed_up(bot_env)
     add_people(bot_env.engine, bot_env.api, {8001: ("EBSO", Role.REPORTER),
                                              8002: ("İZKA", Role.AGENCY)})
     bot_env.clock.set(at(4, 1, 22))  # the window opened at 10:00; kume was down all day

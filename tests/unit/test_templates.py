@@ -41,6 +41,9 @@ from tracker.models import (
     Role,
     Status,
 )
+from tracker.notifications.broadcast import BroadcastProgress
+from tracker.notifications.rules import SendRule
+from tracker.notifications.sending import Backlog
 from tracker.numbers import NumberFormatError
 from tracker.organisations import list_organisations
 from tracker.people import CreatedInvite
@@ -198,6 +201,15 @@ SENT = NS(
 SAMPLES: dict[str, list[Sample]] = {
     # Telegram messages
     "messages/apology.j2": [{}],
+    "messages/broadcast.j2": [
+        {"name": "progress", "progress": BroadcastProgress(total=3000, sent=1240, waiting=1760)},
+        {"name": "progress", "progress": BroadcastProgress(
+            total=3000, sent=1240, blocked=3, failed=1, unknown=2, waiting=1754)},
+        {"name": "progress", "progress": BroadcastProgress(total=3, sent=2, failed=1)},
+        {"name": "report", "progress": BroadcastProgress(total=1, sent=1)},
+        {"name": "report", "progress": BroadcastProgress(
+            total=3000, sent=2990, blocked=3, failed=1, unknown=5, skipped=1)},
+    ],
     "messages/cancelled.j2": [
         {"had_dialog": True, "kind": "status"},
         {"had_dialog": True, "kind": "figures"},
@@ -381,12 +393,23 @@ SAMPLES: dict[str, list[Sample]] = {
         {
             "now": WHEN,
             "report": NS(enqueued={"prompt": 12, "reminder": 3}, missed=2),
-            "sent": NS(sent=14, skipped=1, blocked=1, failed=0, deferred=2),
+            "sent": NS(sent=14, skipped=1, blocked=1, failed=0, unknown=2, halted=None),
             "token": True,
+            "waiting": Backlog(
+                closed={SendRule.WORKING_HOURS: (400, WHEN), SendRule.WAKING_HOURS: (3, WHEN)},
+                retry=3, retry_at=WHEN, later=12, later_at=WHEN, sending=1),
         },
-        {"now": WHEN, "report": NS(enqueued={}, missed=0), "sent": None, "token": False},
+        {"now": WHEN, "report": NS(enqueued={}, missed=0), "sent": None, "token": False,
+         "waiting": Backlog(due=5)},
         {"now": WHEN, "report": NS(enqueued={"prompt": 1}, missed=0), "sent": None,
-         "token": True},
+         "token": True, "waiting": Backlog(due=1)},
+        {"now": WHEN, "report": NS(enqueued={}, missed=0), "token": True,
+         "waiting": Backlog(due=7),
+         "sent": NS(sent=0, skipped=0, blocked=0, failed=0, unknown=0, halted="Unauthorized")},
+        {"now": WHEN, "report": NS(enqueued={}, missed=0), "token": True, "waiting": Backlog(),
+         "sent": NS(sent=3, skipped=0, blocked=0, failed=0, unknown=0, halted=None)},
+        {"now": WHEN, "report": NS(enqueued={}, missed=0), "token": True, "waiting": None,
+         "sent": None},
     ],
     "cli/updates_exported.j2": [
         {"path": "durum.csv", "fmt": "csv", "statuses": 1200, "values": 26, "size": 98765},

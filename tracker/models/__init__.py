@@ -15,6 +15,7 @@ SQLModel.metadata.naming_convention = {
 from tracker.models.dialogs import Dialog, DialogStatus
 from tracker.models.organisations import Cluster, Organisation, OrganisationMember, OrgKind
 from tracker.models.outbox import (
+    Broadcast,
     DueEvent,
     Notification,
     NotificationStatus,
@@ -39,6 +40,7 @@ __all__ = [
     "Action",
     "ActionQuarter",
     "ActionResponsible",
+    "Broadcast",
     "Cluster",
     "Dialog",
     "DueEvent",

@@ -21,7 +21,31 @@ class NotificationStatus(StrEnum):
     UNKNOWN = "unknown"  # a sender died while sending it: not resent, to send nothing twice
 
 
+class Broadcast(SQLModel, table=True):
+    """One message written at once for many people (a notice to a cluster's members): its
+    rows are the outbox rows carrying its id; the person who started it sees one progress
+    message edited as they go out, then a report."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)  # the kind of its rows
+    subject: str = Field(max_length=120)
+    period: str = Field(max_length=32)
+    started_by_id: int | None = Field(default=None, foreign_key="person.id")
+    total: int = 0  # rows written (people already told under the same key are not counted)
+    # The progress message is an outbox row of its own, so it too goes out once. Not a
+    # foreign key: notification -> broadcast already is one, and a cycle would stop
+    # SQLAlchemy from ordering inserts and drops.
+    progress_id: int | None = Field(default=None)
+    progress_edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    progress_shown: int = 0  # rows done when the progress message was last edited
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
 class Notification(SQLModel, table=True):
+    # The sender's "next row" query walks this index in order: pending, due, oldest first.
+    __table_args__ = (sa.Index("ix_notification_queue", "status", "not_before", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     # kind|subject|period|recipient: writing the same notification twice is impossible.
     key: str = Field(max_length=255, unique=True)
@@ -40,6 +64,9 @@ class Notification(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=500)
     telegram_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    # Parts of a text longer than one message that have arrived: a retry goes on from there.
+    parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

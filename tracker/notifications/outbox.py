@@ -64,10 +64,13 @@ def recover_abandoned(session: Session, now: datetime, after: timedelta) -> int:
 
 def finish(session: Session, notification_id: int, status: NotificationStatus, now: datetime,
            *, error: str | None = None, message_id: int | None = None,
-           retry_at: datetime | None = None, attempts: int | None = None) -> None:
+           retry_at: datetime | None = None, attempts: int | None = None,
+           parts_sent: int | None = None) -> None:
     values: dict = {"status": status, "last_error": (error or None) and error[:ERROR_LENGTH]}
     if attempts is not None:
         values["attempts"] = Notification.attempts + attempts
+    if parts_sent is not None:
+        values["parts_sent"] = parts_sent
     if status == NotificationStatus.SENT:
         values.update(sent_at=now, telegram_message_id=message_id)
     if retry_at is not None:
