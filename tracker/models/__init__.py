@@ -12,7 +12,18 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+from tracker.models.bulletins import (
+    Bulletin,
+    BulletinItem,
+    BulletinStatus,
+    MailMessage,
+    MailStatus,
+    Subscriber,
+    SubscriberCluster,
+)
 from tracker.models.dialogs import Dialog, DialogStatus
+from tracker.models.events import Event, EventAudience, EventStatus, Rsvp, RsvpAnswer
+from tracker.models.members import ClusterChat, ClusterFollow
 from tracker.models.organisations import Cluster, Organisation, OrganisationMember, OrgKind
 from tracker.models.outbox import (
     Broadcast,
@@ -41,7 +52,21 @@ __all__ = [
     "ActionQuarter",
     "ActionResponsible",
     "Broadcast",
+    "Bulletin",
+    "BulletinItem",
+    "BulletinStatus",
     "Cluster",
+    "ClusterChat",
+    "ClusterFollow",
+    "Event",
+    "EventAudience",
+    "EventStatus",
+    "MailMessage",
+    "MailStatus",
+    "Rsvp",
+    "RsvpAnswer",
+    "Subscriber",
+    "SubscriberCluster",
     "Dialog",
     "DueEvent",
     "DialogStatus",
