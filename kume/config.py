@@ -113,6 +113,42 @@ class SendingConfig(_Section):
         return rate
 
 
+class MembersConfig(_Section):
+    # The KVKK information notice's version (templates/messages/consent.j2). Raise it when the
+    # notice changes: each consent records the version the person accepted.
+    notice_version: str = Field(default="1", min_length=1, max_length=32)
+
+
+class EventsConfig(_Section):
+    # True: an agency person approves every event before members are told.
+    approval: bool = False
+
+
+class SmtpConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    user: str | None = None
+    password: SecretStr | None = None  # give it as KUME_SMTP_PASSWORD
+    # The From header: a display name and an address, e.g. "İzmir Kalkınma Ajansı <bulten@x>".
+    sender: str = "kume <kume@localhost>"
+    reply_to: str | None = None
+    rate: float = Field(default=5.0, gt=0, le=1000)  # messages a second
+    timeout: float = Field(default=30.0, gt=0, le=600)
+
+
+class WebConfig(_Section):
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    # Where people reach the portal: links in bulletins and e-mails start with it.
+    base_url: str = "http://127.0.0.1:8080"
+    # The plan progress page (no personal data) is shown only when this is true.
+    public_progress: bool = False
+    # Signs unsubscribe links: give it as KUME_WEB_SECRET; without one the links cannot be
+    # made and bulletins are not e-mailed.
+    secret: SecretStr | None = None
+
+
 class DialogsConfig(_Section):
     draft_ttl_hours: int = Field(default=72, gt=0)
 
@@ -128,6 +164,10 @@ class Config(_Section):
     calendar: CalendarConfig = CalendarConfig()
     dialogs: DialogsConfig = DialogsConfig()
     sending: SendingConfig = SendingConfig()
+    members: MembersConfig = MembersConfig()
+    events: EventsConfig = EventsConfig()
+    smtp: SmtpConfig = SmtpConfig()
+    web: WebConfig = WebConfig()
     logging: LoggingConfig = LoggingConfig()
     path: Path | None = Field(default=None, exclude=True)
 
