@@ -305,7 +305,9 @@ class OutboxSender:
     async def _next_work_in(self, held_back: bool) -> float | None:
         """Seconds until there may be a row to send: a busy chat's next turn, a retry soon
         due; None if nothing is near."""
-        chat = self._chats.next_ready_in() if held_back else None
+        # A chat that was busy at the claim may be free by now: then look again at once,
+        # rather than take "no busy chat" for "nothing to send" and end a drain too early.
+        chat = (self._chats.next_ready_in() or 0.0) if held_back else None
         now = self.clock.now()
         linger = timedelta(seconds=max(self.limits.backoff) + 1)
         due = await self._db(lambda s: next_due_in(s, now, self.calendar, linger))
