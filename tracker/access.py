@@ -16,13 +16,18 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     # Behind the buttons of reminders; typed they work too.
     "ertele": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
     "degil": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
+    "duyuru": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
+    # A cluster's Telegram group or channel: linked and unlinked by an admin only.
+    "bagla": frozenset({Role.ADMIN}),
+    "ayir": frozenset({Role.ADMIN}),
     "iptal": frozenset(Role),
     "yardim": frozenset(Role),
 }
 
 # The order commands are listed in menus and help.
 COMMAND_ORDER = (
-    "durum", "gosterge", "ertele", "degil", "rapor", "kilit", "davet", "iptal", "yardim"
+    "durum", "gosterge", "ertele", "degil", "rapor", "kilit", "duyuru", "davet", "bagla",
+    "ayir", "iptal", "yardim"
 )
 
 

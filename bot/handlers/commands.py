@@ -49,6 +49,7 @@ async def _not_ours(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str
 ROUTES: dict[str, Route] = {
     "durum": _dialog("durum", "status"),
     "gosterge": _dialog("gosterge", "figures"),
+    "duyuru": _dialog("duyuru", "notice"),
     "iptal": _cancel,
     "ertele": _snooze,
     "degil": _not_ours,

@@ -128,6 +128,11 @@ async def on_press(
         return _answer(session, context, person, dialog, ChoiceInput(press.key), who.update_id)
 
     await deliver(update, context, await in_session(context, work))
+    # A press may have queued outbox rows (/duyuru's "Gönder"): the sender looks at once
+    # rather than at its next poll. Waking an idle sender costs one query.
+    sender_ = services(context).sender
+    if sender_ is not None:
+        sender_.wake()
 
 
 def _answer(

@@ -6,11 +6,13 @@ adding a dialog is one module and one line here.
 
 from __future__ import annotations
 
+from tracker.dialogs.announce import AnnounceDialog
 from tracker.dialogs.base import Engine
 from tracker.dialogs.figures import FiguresDialog
 from tracker.dialogs.status import StatusDialog
 
 ENGINES: dict[str, Engine] = {engine.kind: engine for engine in (StatusDialog(), FiguresDialog())}
+ENGINES["notice"] = AnnounceDialog()
 
 
 def engine(kind: str) -> Engine:
