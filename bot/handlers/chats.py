@@ -141,8 +141,13 @@ async def ayir(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if sender(update) is None:
         return
     words = list(context.args or [])
+    who = sender(update)
+    assert who is not None
 
     def work(session: Session) -> Outcome:
+        if chat.type == ChatType.PRIVATE and registered(session, who) is None and (
+                who.telegram_user_id not in services(context).settings.admins):
+            return unregistered()
         try:
             _admin(session, context, update, "ayir")
             # Privately, the chat's numeric id (what /bagla answered with, and kume lists).

@@ -35,6 +35,7 @@ PEOPLE: dict[str, tuple[str, Role] | None] = {
 COMMANDS = [
     "/start", "/yardim", "/iptal", "/davet", "/foo", "/gosterge", "/durum", "/ertele", "/degil"
 ]
+COMMANDS += ["/duyuru", "/bagla", "/ayir"]
 
 UNREGISTERED = "Merhaba! Ben kume, İzmir Kalkınma Ajansı'nın kümelenme stratejisi"
 NO_DIALOG = "Şu anda yarım kalan bir işlem yok."
@@ -48,6 +49,9 @@ INVITE_USAGE = "Davet bağlantısı oluşturma"
 FIGURES_REFUSED = "⛔ Gösterge değerlerini küme yönetimleri ve ajans girer;"
 SNOOZE_USAGE = "Hatırlatmayı erteleme"
 NOT_OURS_USAGE = "Sorumlu olmadığınız eylemi bildirme"
+NOTICE_TEXT = "📣 Duyuru\n"
+LINK_USAGE = "Bir grubu bağlamak için beni gruba ekleyip"
+UNLINK_USAGE = "Kullanım: grupta /ayir"
 
 
 def refused(command: str) -> str:
@@ -66,6 +70,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/duyuru": NOTICE_TEXT,
+        "/bagla": LINK_USAGE,
+        "/ayir": UNLINK_USAGE,
     },
     "agency": {
         "/start": BACK,
@@ -77,6 +84,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/duyuru": NOTICE_TEXT,
+        "/bagla": refused("bagla"),
+        "/ayir": refused("ayir"),
     },
     "reporter": {
         "/start": BACK,
@@ -88,6 +98,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/duyuru": refused("duyuru"),
+        "/bagla": refused("bagla"),
+        "/ayir": refused("ayir"),
     },
     "cluster reporter": {
         "/start": BACK,
@@ -99,6 +112,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/duyuru": refused("duyuru"),
+        "/bagla": refused("bagla"),
+        "/ayir": refused("ayir"),
     },
     "secretary": {
         "/start": BACK,
@@ -110,6 +126,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/duyuru": NOTICE_TEXT,
+        "/bagla": refused("bagla"),
+        "/ayir": refused("ayir"),
     },
     "member": {
         "/start": BACK,
@@ -121,6 +140,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": refused("durum"),
         "/ertele": refused("ertele"),
         "/degil": refused("degil"),
+        "/duyuru": refused("duyuru"),
+        "/bagla": refused("bagla"),
+        "/ayir": refused("ayir"),
     },
     "unregistered": dict.fromkeys(COMMANDS, UNREGISTERED),
 }

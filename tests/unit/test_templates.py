@@ -210,12 +210,55 @@ SAMPLES: dict[str, list[Sample]] = {
         {"name": "report", "progress": BroadcastProgress(
             total=3000, sent=2990, blocked=3, failed=1, unknown=5, skipped=1)},
     ],
+    # Notices (/duyuru, kume broadcast, /bagla).
+    "messages/notice.j2": [
+        {"clusters": [CLUSTER, CLUSTER], "text": ODD, "author": PERSON},
+        {"clusters": [], "text": ODD, "author": None},
+    ],
+    "messages/duyuru.j2": [
+        {"name": "text", "limit": 3000, "editing": False, "resumed": True, "error": ODD},
+        {"name": "text", "limit": 3000, "editing": True},
+        {"name": "audience", "everyone_allowed": True, "chosen": 2, "resumed": False},
+        {"name": "audience", "everyone_allowed": False, "chosen": 0},
+        {"name": "preview", "gone": False, "notice": "📣 <b>Duyuru</b>\n\n&lt;b&gt;",
+         "members": 1250, "chats": 2, "clusters": [CLUSTER]},
+        {"name": "preview", "gone": False, "notice": "📣", "members": 0, "chats": 0,
+         "clusters": [CLUSTER]},
+        {"name": "preview", "gone": True},
+        {"name": "edit"},
+        {"name": "queued", "members": 1250, "chats": 1},
+        {"name": "queued", "members": 0, "chats": 1},
+        {"name": "dropped"},
+    ],
+    "messages/cluster_chat.j2": [
+        {"name": "linked", "cluster": CLUSTER, "title": ODD},
+        {"name": "linked", "cluster": CLUSTER, "title": ODD, "chat_id": -1001234},
+        {"name": "unlinked", "cluster": CLUSTER},
+        {"name": "unlinked", "cluster": None},
+        {"name": "usage_group"},
+        {"name": "usage_private"},
+        {"name": "usage_unlink"},
+        {"name": "channel_private"},
+        {"name": "chat_not_found", "target": ODD},
+        {"name": "bot_not_admin", "title": ODD},
+    ],
+    "cli/broadcast.j2": [
+        {"name": "count", "audience": NS(everyone=True, clusters=[], members=[1, 2], chats=[])},
+        {"name": "count", "audience": NS(everyone=False, clusters=[CLUSTER], members=[1],
+                                         chats=[1])},
+        {"name": "not_sent", "audience": NS(everyone=True, clusters=[], members=[], chats=[])},
+        {"name": "queued", "audience": NS(everyone=True, clusters=[], members=[], chats=[]),
+         "done": NS(members=1250, chats=0)},
+        {"name": "queued", "audience": NS(everyone=True, clusters=[], members=[], chats=[]),
+         "done": NS(members=3, chats=2)},
+    ],
     "messages/cancelled.j2": [
         {"had_dialog": True, "kind": "status"},
         {"had_dialog": True, "kind": "figures"},
+        {"had_dialog": True, "kind": "notice"},
         {"had_dialog": False, "kind": None},
     ],
-    "messages/draft_expired.j2": [{"kind": "status"}, {"kind": "figures"}],
+    "messages/draft_expired.j2": [{"kind": "status"}, {"kind": "figures"}, {"kind": "notice"}],
     "messages/help.j2": [
         {
             "person": PERSON,
@@ -603,6 +646,13 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "plan_not_found": one(code="X", known=["A", "B"]),
         "cluster_not_found": one(code="yok"),
         "reopen_days": one(days=90),
+    },
+    "texts/announcements.j2": {
+        "cluster": [{"name": CLUSTER.name * 3, "chosen": True},
+                    {"name": CLUSTER.name, "chosen": False}],
+        "notice_too_long": one(length=3001, limit=3000),
+        "cluster_unknown": [{"code": ODD, "known": ["organik-gida", "inoviz"]},
+                            {"code": "yok", "known": []}],
     },
     "texts/plan_import.j2": {
         "located": [
