@@ -321,3 +321,28 @@ async def test_kume_broadcast_asks_first_and_says_how_many(bot_env):
     assert ESCAPED in got[0]["raw_text"] and "Kümelenme duyurusu" in got[0]["text"]
     assert "İkinci" in got[1]["text"]
     assert len(bot_env.api.users[5001].messages) == 1
+
+
+async def test_a_group_that_dropped_the_bot_is_unlinked_and_its_linker_stays(bot_env):
+    add_members(bot_env, {5001: "organik-gida"})
+    boss = await admin(bot_env)
+    group = bot_env.api.group(-1007777, "Eski Grup")
+    group.join(boss)
+    await group.add_bot(boss)
+    await group.post("/bagla organik-gida", by=boss)
+    await group.next_message()
+    group.bot_status = "kicked"  # removed while kume was not running: no update came
+
+    secretary = await bot_env.register(4001, "Kümelenme Komitesi", Role.SECRETARY)
+    preview = await notice_to(secretary, [ORGANIK])
+    await secretary.press(preview, "📣 Gönder")
+    await secretary.next_message()
+    await secretary.wait_for(lambda m: "Duyuru tamamlandı" in m["text"], timeout=15)
+    await bot_env.api.users[5001].wait_for(lambda m: "duyurusu" in m["text"])
+    await bot_env.app.sender.drain()
+    with Session(bot_env.engine) as session:
+        row = session.exec(select(Notification).where(Notification.chat_id == -1007777)).one()
+        linker = session.exec(select(Person).where(Person.telegram_user_id == ADMIN_ID)).one()
+    assert str(row.status) == "blocked"
+    assert linker.active  # the chat went, not the admin who linked it
+    assert count(bot_env, ClusterChat) == 0
