@@ -116,20 +116,30 @@ def announce(session: Session, *, text: str, audience: Audience, subject: str,
         broadcast = start_broadcast(session, text=body, recipients=audience.members,
                                     subject=subject, period=period, now=now,
                                     started_by=author)
-    chats = sum(_chat_row(session, chat, body, subject, period, now, author)
-                for chat in audience.chats)
+    chats = post_to_chats(session, audience.chats, body, subject=subject, period=period,
+                          now=now, author=author)
     return Announced(broadcast, broadcast.total if broadcast else 0, chats)
 
 
-def _chat_row(session: Session, chat: ClusterChat, body: str, subject: str, period: str,
-              now: datetime, author: Person | None) -> bool:
+def post_to_chats(session: Session, chats: Collection[ClusterChat], body: str, *,
+                  subject: str, period: str, now: datetime, author: Person | None,
+                  kind: str = BROADCAST) -> int:
+    """One outbox row per chat (events post their notices this way too); how many were
+    written (a chat told under the same kind, subject and period already is left alone)."""
+    return sum(_chat_row(session, chat, body, kind, subject, period, now, author)
+               for chat in chats)
+
+
+def _chat_row(session: Session, chat: ClusterChat, body: str, kind: str, subject: str,
+              period: str, now: datetime, author: Person | None) -> bool:
     """A chat's copy: a row of its own (not one of the broadcast's, whose counts are
-    people), on behalf of whoever linked the chat."""
+    people), on behalf of whoever linked the chat (a row needs a person; a 403 there
+    unlinks the chat, never touches them: tracker.notifications.blocked)."""
     owner = chat.linked_by_id or (author.id if author else None)
     if owner is None:
         return False
-    key = f"{BROADCAST}|{subject}|{period}|chat{chat.chat_id}"
-    row = Notification(key=key, kind=BROADCAST, subject=subject, period=period,
+    key = f"{kind}|{subject}|{period}|chat{chat.chat_id}"
+    row = Notification(key=key, kind=kind, subject=subject, period=period,
                        person_id=owner, chat_id=chat.chat_id, text=body,
                        status=NotificationStatus.PENDING, not_before=now, created_at=now)
     try:

@@ -14,6 +14,8 @@ import click
 from kume.app import App, echo, help_text, pass_app, say_error
 from tracker import texts
 
+T = "cli/broadcast.j2"
+
 
 @click.command("broadcast", help=help_text("broadcast"))
 @click.option("--text", "text", required=True, help=help_text("broadcast_text"))
@@ -29,16 +31,24 @@ def broadcast_command(app: App, text: str, cluster_code: str | None, yes: bool) 
 
     text = checked_text(text)  # an empty or too long text is refused before anything
     with app.session() as session:
-        clusters = [cluster_by_code(session, cluster_code)] if cluster_code else None
-        heard = audience(session, [c.id for c in clusters if c.id] if clusters else None)
+        ids = [cluster_by_code(session, cluster_code).id or 0] if cluster_code else None
+        heard = audience(session, ids)
         if not heard.members and not heard.chats:
-            say_error(texts.say("cli/broadcast.j2", "nobody", audience=heard))
+            say_error(texts.say(T, "nobody", audience=heard))
             sys.exit(1)
-        echo("cli/broadcast.j2", name="count", audience=heard)
-        if not yes and not click.confirm(texts.say("cli/broadcast.j2", "confirm"),
-                                         default=False):
-            echo("cli/broadcast.j2", name="not_sent", audience=heard)
-            return
+        echo(T, name="count", audience=heard)
+    # No transaction stays open while a person thinks; the audience is read again to write.
+    if not yes and not _confirmed():
+        echo(T, name="not_sent", audience=heard)
+        return
+    with app.session() as session:
+        heard = audience(session, ids)
         done = announce(session, text=text, audience=heard, subject=f"cli:{uuid.uuid4().hex}",
                         now=app.now(), author=None)
-        echo("cli/broadcast.j2", name="queued", done=done, audience=heard)
+        echo(T, name="queued", done=done, audience=heard)
+
+
+def _confirmed() -> bool:
+    """Asked in Turkish ("e"/"evet"; "y"/"yes" as well): click.confirm knows only y/n."""
+    answer = click.prompt(texts.say(T, "confirm"), default="", show_default=False)
+    return answer.strip().casefold() in texts.say(T, "yes_words").split(",")

@@ -308,13 +308,13 @@ async def test_kume_broadcast_asks_first_and_says_how_many(bot_env):
     assert blank.exit_code == 1 and "Duyuru metni boş olamaz" in blank.output
 
     declined = await broadcast(bot_env, "--text", "Merhaba", "--cluster", "organik-gida",
-                               answer="n\n")
+                               answer="h\n")
     assert declined.exit_code == 0, declined.output
     assert "Alıcılar (organik-gida kümesi): 2 üye." in declined.output
-    assert "Gönderilsin mi?" in declined.output and "Gönderilmedi." in declined.output
+    assert "Gönderilsin mi? [e/H]" in declined.output and "Gönderilmedi." in declined.output
     assert count(bot_env, Notification) == 0
 
-    confirmed = await broadcast(bot_env, "--text", TEXT, answer="y\n")
+    confirmed = await broadcast(bot_env, "--text", TEXT, answer="evet\n")
     assert confirmed.exit_code == 0, confirmed.output
     assert "Duyuru kuyruğa alındı: 3 üye alacak." in confirmed.output
     quiet = await broadcast(bot_env, "--text", "İkinci", "--cluster", "inoviz", "--yes")
@@ -351,3 +351,17 @@ async def test_a_group_that_dropped_the_bot_is_unlinked_and_its_linker_stays(bot
     assert str(row.status) == "blocked"
     assert linker.active  # the chat went, not the admin who linked it
     assert count(bot_env, ClusterChat) == 0
+
+
+async def test_a_secretary_who_lost_the_role_cannot_send_the_preview(bot_env):
+    add_members(bot_env, {5001: "organik-gida"})
+    secretary = await bot_env.register(4001, "Kümelenme Komitesi", Role.SECRETARY)
+    preview = await notice_to(secretary, [ORGANIK])
+    with session_scope(bot_env.engine) as session:
+        person = session.exec(select(Person).where(Person.telegram_user_id == 4001)).one()
+        person.role = Role.MEMBER
+        session.add(person)
+    await secretary.press(preview, "📣 Gönder")
+    refused = await secretary.next_message()
+    assert refused["text"].startswith("⛔ /duyuru komutu sizin rolünüz için açık değil.")
+    assert count(bot_env, Broadcast) == 0 and count(bot_env, Notification) == 0

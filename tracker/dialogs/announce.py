@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from tracker import texts
+from tracker.access import require
 from tracker.announcements import (
     MAX_TEXT,
     NoticeError,
@@ -160,6 +161,8 @@ class AnnounceDialog(StepEngine):
             return Turn(None, self.say("dropped"))
         if key != "send" or data.text is None or not (data.everyone or data.cluster_ids):
             return refuse("use_buttons")
+        # The role may have changed since the dialog opened: asked again at the last step.
+        require(here.ctx.person, "duyuru")
         if data.everyone and not may_address_everyone(here.ctx.person):
             return refuse("everyone_not_allowed")
         try:
