@@ -24,10 +24,10 @@ from bot.handlers.common import refusal, registered, sender, unregistered
 from bot.render import message
 from bot.replies import Outcome, deliver
 from tracker.access import require
-from tracker.cluster_chats import cluster_by_code, link, unlink
+from tracker.cluster_chats import all_clusters, cluster_by_code, link, unlink
 from tracker.errors import DomainError
-from tracker.models import Person
-from tracker.people import ensure_admin
+from tracker.models import Person, Role
+from tracker.people import ensure_admin, person_by_telegram
 
 logger = logging.getLogger(__name__)
 
@@ -164,16 +164,32 @@ async def ayir(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The bot was removed from a group or channel: a linked one is unlinked."""
+    """The bot was removed from a group or channel: a linked one is unlinked. Added to a
+    group by a registered admin: it says how to link it (to anyone else it says nothing)."""
     change = update.my_chat_member
-    if change is None:
+    if change is None or change.chat.type == ChatType.PRIVATE:
         return
+    chat_id = change.chat.id
     if change.new_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
-        chat_id = change.chat.id
         cluster = await in_session(context, lambda session: unlink(session, chat_id))
         if cluster is not None:
             logger.info("removed from chat %s: its link to cluster %s is gone", chat_id,
                         cluster.code)
+        return
+    if change.old_chat_member.status not in (ChatMember.LEFT, ChatMember.BANNED):
+        return  # promoted or restricted: nothing to say
+    adder = change.from_user.id
+
+    def hint(session: Session) -> str | None:
+        person = person_by_telegram(session, adder)
+        if person is None or not person.active or person.role != Role.ADMIN:
+            return None
+        codes = [c.code for c in all_clusters(session)]
+        return message(T, name="added", codes=codes, channel=change.chat.type == ChatType.CHANNEL)
+
+    text = await in_session(context, hint)
+    if text is not None:
+        await _post(context, chat_id, text)
 
 
 def _chat_ref(text: str) -> int | str:

@@ -208,6 +208,9 @@ async def test_a_group_linked_by_an_admin_gets_each_notice_once(bot_env):
     for person in (boss, stranger, reporter):
         group.join(person)
     await group.add_bot(boss)
+    hint = await group.next_message()  # added by an admin: how to link it
+    assert "Bu grubu bir kümeye bağlamak için burada yazın: /bagla <küme kodu>" in hint["text"]
+    assert "Küme kodları: organik-gida, inoviz" in hint["text"]
 
     for who in (stranger, reporter):  # not admins: refused, nothing stored
         await group.post("/bagla organik-gida", by=who)
@@ -240,11 +243,22 @@ async def test_a_group_linked_by_an_admin_gets_each_notice_once(bot_env):
     assert count(bot_env, ClusterChat) == 0
 
 
+async def test_a_group_added_by_someone_else_hears_nothing(bot_env):
+    reporter = await bot_env.register(6002, "EBSO", Role.REPORTER, name="Ali")
+    group = bot_env.api.group(-1008888, "Başka Grup")
+    group.join(reporter)
+    await group.add_bot(reporter)
+    await group.assert_no_reply()
+    await group.post("/ayir", by=reporter)
+    assert (await group.next_message())["text"].startswith("⛔")
+
+
 async def test_a_channel_is_linked_from_a_private_chat(bot_env):
     boss = await admin(bot_env)
     channel = bot_env.api.group(-1005555, "Organik Gıda Duyuruları", kind="channel",
                                 username="organikduyuru")
     await channel.add_bot(boss, admin=True)
+    assert "bana özelden yazın" in (await channel.next_message())["text"]
     await channel.post("/bagla organik-gida")  # a channel post names nobody
     refused = await channel.next_message()
     assert "bana özelden /bagla" in refused["text"]
@@ -334,6 +348,7 @@ async def test_a_group_that_dropped_the_bot_is_unlinked_and_its_linker_stays(bot
     group = bot_env.api.group(-1007777, "Eski Grup")
     group.join(boss)
     await group.add_bot(boss)
+    await group.next_message()  # how to link it
     await group.post("/bagla organik-gida", by=boss)
     await group.next_message()
     group.bot_status = "kicked"  # removed while kume was not running: no update came

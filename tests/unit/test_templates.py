@@ -235,6 +235,8 @@ SAMPLES: dict[str, list[Sample]] = {
         {"name": "linked", "cluster": CLUSTER, "title": ODD, "chat_id": -1001234},
         {"name": "unlinked", "cluster": CLUSTER},
         {"name": "unlinked", "cluster": None},
+        {"name": "added", "codes": ["organik-gida", ODD], "channel": False},
+        {"name": "added", "codes": ["organik-gida"], "channel": True},
         {"name": "usage_group"},
         {"name": "usage_private"},
         {"name": "usage_unlink"},
