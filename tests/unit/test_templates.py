@@ -420,6 +420,7 @@ SAMPLES: dict[str, list[Sample]] = {
         {"rows": [], "status": None},
         {"rows": [], "status": "failed"},
         {"rows": [(NOTIFICATION, PERSON), (SENT, PERSON)], "status": None},
+        {"rows": [(NS(**{**vars(SENT), "chat_id": -1001234}), PERSON)], "status": "sent"},
     ],
     "cli/plan_exported.j2": [{"path": "plan.xlsx", "fmt": "xlsx", "size": 123456}],
     "cli/plan_imported.j2": [lambda real: {"tree": real.tree}],
