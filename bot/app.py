@@ -151,11 +151,14 @@ async def _set_profile(bot: Bot) -> None:
         description = texts.say(profile, "description")
         if (await bot.get_my_description()).description != description:
             await bot.set_my_description(description)
+    except TelegramError as exc:
+        logger.warning("could not set the bot's description: %s", exc)
+    try:
         short = texts.say(profile, "short_description")
         if (await bot.get_my_short_description()).short_description != short:
             await bot.set_my_short_description(short)
     except TelegramError as exc:
-        logger.warning("could not set the bot's description: %s", exc)
+        logger.warning("could not set the bot's short description: %s", exc)
 
 
 async def due_work(context: CallbackContext[Any, Any, Any, Any]) -> None:
