@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -14,10 +16,11 @@ from bot.replies import Outcome
 from tracker import texts
 from tracker.dialogs.base import Choice, Prompt
 from tracker.locks import reopen
-from tracker.models import Organisation
+from tracker.models import Organisation, Person
 from tracker.notifications.due import AGENCY_ROLES, contacts, duties, snooze
 from tracker.notifications.outbox import enqueue
 from tracker.quarters import Quarter, QuarterError
+from tracker.rows import organisation_id_of
 from tracker.status_updates import action_ref, named_action
 
 
@@ -37,9 +40,12 @@ def _usage(command: str, now: datetime, error: str | None) -> Outcome:
     return Outcome().add(message("reminder_usage", command=command, example=example, error=error))
 
 
+Act = Callable[[Session, Person, list[str]], Outcome]  # one command's work on its words
+
+
 async def _run(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, command: str, args: list[str], act
-) -> None:  # type: ignore[no-untyped-def]
+    update: Update, context: ContextTypes.DEFAULT_TYPE, command: str, args: list[str], act: Act
+) -> None:
     await for_person(update, context, lambda session, person: act(session, person, args), command)
 
 
@@ -48,7 +54,7 @@ async def ertele(
 ) -> None:
     svc = services(context)
 
-    def act(session, person, words):  # type: ignore[no-untyped-def]
+    def act(session: Session, person: Person, words: list[str]) -> Outcome:
         quarter, error = _quarter(words)
         if quarter is None:
             return _usage("ertele", svc.clock.now(), error)
@@ -65,11 +71,11 @@ async def degil(
 ) -> None:
     svc = services(context)
 
-    def act(session, person, words):  # type: ignore[no-untyped-def]
+    def act(session: Session, person: Person, words: list[str]) -> Outcome:
         quarter, error = _quarter(words)
         if quarter is None:
             return _usage("degil", svc.clock.now(), error)
-        duty = duties(session, quarter).get(person.organisation_id)
+        duty = duties(session, quarter).get(organisation_id_of(person))
         actions = duty.actions if duty else []
         if len(words) < 2:
             choices = [
@@ -89,7 +95,7 @@ async def degil(
                 prompt_markup(prompt, None, 0),
             )
         action = named_action(session, actions, words[1], quarter)
-        organisation = session.get(Organisation, person.organisation_id)
+        organisation = session.get_one(Organisation, organisation_id_of(person))
         now = svc.clock.now()
         for agent in [p for people in contacts(session, AGENCY_ROLES).values() for p in people]:
             enqueue(
@@ -119,7 +125,7 @@ async def degil(
 async def kilit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
 
-    def act(session, person, words):  # type: ignore[no-untyped-def]
+    def act(session: Session, person: Person, words: list[str]) -> Outcome:
         days = 7
         if words and words[-1].isdigit() and len(words) >= 3:
             days = int(words.pop())

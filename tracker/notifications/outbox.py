@@ -59,7 +59,7 @@ def recover_abandoned(session: Session, now: datetime, after: timedelta) -> int:
         .where(col(Notification.status) == NotificationStatus.SENDING,
                col(Notification.claimed_at) < now - after)
         .values(status=NotificationStatus.UNKNOWN, last_error="sender stopped while sending"))
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return result.rowcount or 0
 
 
 def finish(session: Session, notification_id: int, status: NotificationStatus, now: datetime,
