@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+import sqlalchemy as sa
+from sqlmodel import SQLModel
 from sqlmodel.sql.expression import Select
 
 from tracker.models import Person
@@ -53,3 +55,12 @@ def organisation_id_of(person: Person) -> int:
     if person.organisation_id is None:
         raise NoOrganisationError(f"person {person.id} belongs to no organisation")
     return person.organisation_id
+
+
+def column_length(model: type[SQLModel], column: str) -> int:
+    """The most characters a text column of `model`'s table holds (its declared length)."""
+    # SQLModel's AutoString is a TypeDecorator: it answers `length` for the String it wraps.
+    length = getattr(sa.inspect(model).columns[column].type, "length", None)
+    if not isinstance(length, int):
+        raise TypeError(f"{model.__name__}.{column} is not a text column of declared length")
+    return length

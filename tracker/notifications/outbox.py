@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracker.models import Notification, NotificationStatus, Person
+from tracker.rows import column_length
 
-ERROR_LENGTH: int = Notification.__table__.c["last_error"].type.length  # type: ignore[attr-defined]
+ERROR_LENGTH = column_length(Notification, "last_error")
 
 
 def notification_key(kind: str, subject: str, period: str, person_id: int) -> str:
