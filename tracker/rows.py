@@ -2,9 +2,11 @@
 
 SQLModel declares a table's `id` as `int | None` (None until the row is flushed) and a model's
 class attributes as their Python types (`Action.code` is a `str` to mypy, not a column). So a
-saved row's id goes through `id_of` (an `int`, or an error if the row was never flushed),
-a column used in an expression goes through `sqlmodel.col`, and a select of more columns than
-`sqlmodel.select`'s overloads type goes through `select_columns`.
+saved row's id goes through `id_of` (an `int`, or an error if the row was never flushed), a
+reporter's organisation through `organisation_id_of` (members have none), a column used in an
+expression or a select through `sqlmodel.col`, a select of more columns than
+`sqlmodel.select`'s overloads type through `select_columns`, and a text column's declared
+length through `column_length`.
 """
 
 from __future__ import annotations
