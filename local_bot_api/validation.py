@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, overload
 
 from .errors import bad_request
 from .formatting import EntityParseError, parse_html, trim
@@ -52,6 +52,10 @@ class Args:
         value = self.params.get(name)
         return default if value is None else value
 
+    @overload
+    def int(self, name: str, *, required: bool = False, default: int) -> int: ...
+    @overload
+    def int(self, name: str, *, required: bool = False, default: None = None) -> int | None: ...
     def int(self, name: str, *, required: bool = False, default: int | None = None) -> int | None:
         value = self.params.get(name)
         if value is None or value == "":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from sqlmodel import Session
 from telegram import Update
 
 from bot.context import KumeContext
@@ -13,9 +15,11 @@ from bot.replies import Outcome
 from tracker import texts
 from tracker.dialogs.base import Choice, Prompt
 from tracker.locks import reopen
+from tracker.models import Person
 from tracker.notifications.due import duties, snooze
 from tracker.notifications.reassign import report_not_ours
 from tracker.quarters import Quarter, QuarterError
+from tracker.rows import organisation_id_of
 from tracker.status_updates import action_ref, named_action
 
 
@@ -35,9 +39,12 @@ def _usage(command: str, now: datetime, error: str | None) -> Outcome:
     return Outcome().add(message("reminder_usage", command=command, example=example, error=error))
 
 
+Act = Callable[[Session, Person, list[str]], Outcome]  # one command's work on its words
+
+
 async def _run(
-    update: Update, context: KumeContext, command: str, args: list[str], act
-) -> None:  # type: ignore[no-untyped-def]
+    update: Update, context: KumeContext, command: str, args: list[str], act: Act
+) -> None:
     await for_person(update, context, lambda session, person: act(session, person, args), command)
 
 
@@ -46,7 +53,7 @@ async def ertele(
 ) -> None:
     svc = context.services
 
-    def act(session, person, words):  # type: ignore[no-untyped-def]
+    def act(session: Session, person: Person, words: list[str]) -> Outcome:
         quarter, error = _quarter(words)
         if quarter is None:
             return _usage("ertele", svc.clock.now(), error)
@@ -63,11 +70,11 @@ async def degil(
 ) -> None:
     svc = context.services
 
-    def act(session, person, words):  # type: ignore[no-untyped-def]
+    def act(session: Session, person: Person, words: list[str]) -> Outcome:
         quarter, error = _quarter(words)
         if quarter is None:
             return _usage("degil", svc.clock.now(), error)
-        duty = duties(session, quarter).get(person.organisation_id)
+        duty = duties(session, quarter).get(organisation_id_of(person))
         actions = duty.actions if duty else []
         if len(words) < 2:
             choices = [
@@ -99,7 +106,7 @@ async def degil(
 async def kilit(update: Update, context: KumeContext) -> None:
     svc = context.services
 
-    def act(session, person, words):  # type: ignore[no-untyped-def]
+    def act(session: Session, person: Person, words: list[str]) -> Outcome:
         days = 7
         if words and words[-1].isdigit() and len(words) >= 3:
             days = int(words.pop())
