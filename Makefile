@@ -22,9 +22,11 @@ test: $(STAMP)
 
 # lint-imports: the import contracts in pyproject.toml ([tool.importlinter]); --no-cache leaves
 # no cache directory in the checkout (a full check takes a fraction of a second).
+# mypy: [tool.mypy] in pyproject.toml (its cache stays in .venv; a warm run takes seconds).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache --no-logo
+	$(BIN)/mypy
 
 # Reports on a whole plan history at 1× and 10× (a few minutes), then a 10,000-member broadcast at
 # Telegram's limits with the bot killed half way (about six minutes).

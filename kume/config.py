@@ -346,7 +346,10 @@ def load_config(
 
 def _env_value(section: str, key: str, raw: str) -> Any:
     """Environment values are strings; lists are given comma-separated."""
-    annotation = Config.model_fields[section].annotation.model_fields[key].annotation  # type: ignore[union-attr]
+    section_model = Config.model_fields[section].annotation
+    # Only sections reach here (see _environment_overrides): a section is a model.
+    assert isinstance(section_model, type) and issubclass(section_model, _Section)
+    annotation = section_model.model_fields[key].annotation
     if annotation == list[int]:
         return [part.strip() for part in raw.split(",") if part.strip()]
     return raw

@@ -103,7 +103,9 @@ def _tag_end(text: str, start: int) -> int:
     """Index of the ``>`` closing the tag that starts at ``start``."""
     match = _TAG_RE.match(text, start)
     if not match:
-        name = re.match(r"</?([^\s>]*)", text[start:]).group(1)
+        opening = re.match(r"</?([^\s>]*)", text[start:])
+        assert opening is not None  # everything in it is optional: it always matches
+        name = opening.group(1)
         if name and name.lower() not in ALLOWED_TAGS:
             raise EntityParseError(
                 f'Unsupported start tag "{name}" at byte offset {_byte_offset(text, start)}'
@@ -115,6 +117,7 @@ def _tag_end(text: str, start: int) -> int:
 def _open_tag(text: str, start: int, end: int, plain_len: int) -> _OpenTag:
     body = text[start + 1 : end]
     name_match = re.match(r"[^\s>/]*", body)
+    assert name_match is not None  # `*`: the empty name matches too
     name = name_match.group().lower()
     rest = body[name_match.end() :]
     if name not in ALLOWED_TAGS or rest.rstrip().endswith("/"):

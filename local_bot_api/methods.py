@@ -158,7 +158,7 @@ class BotMethods:
 
     async def get_chat_member(self, a: Args) -> dict:
         chat = self.s.user_for_chat(a.get("chat_id"), check_blocked=False)
-        user_id = a.int("user_id", required=True)
+        user_id = a.int("user_id", required=True, default=0)  # required: never the default
         if isinstance(chat, SimGroup):
             return chat.member(user_id)
         if user_id not in (chat.id, self.s.bot["id"]):
@@ -348,7 +348,10 @@ class BotMethods:
 
     def _bot_text_setter(self, field: str) -> Method:
         async def setter(a: Args) -> bool:
-            self.s.bot_texts[(field, validation.language_code(a))] = str(a.get(field, ""))
+            value = str(a.get(field, ""))
+            if len(value) > validation.MAX_BOT_TEXT[field]:
+                raise bad_request(f"{field.upper()}_INVALID")
+            self.s.bot_texts[(field, validation.language_code(a))] = value
             return True
 
         return setter

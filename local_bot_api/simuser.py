@@ -330,7 +330,11 @@ class SimUser:
                 continue
             seq = state.activity_seq
             window = min(deadline, loop.time() + quiet)
-            if not await state.wait(lambda mark=seq: state.activity_seq != mark, window):
+
+            def moved(mark: int = seq) -> bool:
+                return state.activity_seq != mark
+
+            if not await state.wait(moved, window):
                 return
 
     def _bot_message(self, message: dict | int) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, overload
 
 from .errors import bad_request
 from .formatting import EntityParseError, parse_html, trim
@@ -17,6 +17,8 @@ from .params import Upload
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64  # bytes, UTF-8
+# setMyName, setMyDescription, setMyShortDescription: 0-64, 0-512, 0-120 characters.
+MAX_BOT_TEXT = {"name": 64, "description": 512, "short_description": 120}
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -50,6 +52,10 @@ class Args:
         value = self.params.get(name)
         return default if value is None else value
 
+    @overload
+    def int(self, name: str, *, required: bool = False, default: int) -> int: ...
+    @overload
+    def int(self, name: str, *, required: bool = False, default: None = None) -> int | None: ...
     def int(self, name: str, *, required: bool = False, default: int | None = None) -> int | None:
         value = self.params.get(name)
         if value is None or value == "":

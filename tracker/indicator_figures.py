@@ -33,6 +33,7 @@ from tracker.models import (
 )
 from tracker.numbers import NumberFormatError, parse_tr_figure
 from tracker.quarters import Quarter
+from tracker.rows import organisation_id_of
 from tracker.turkish import fold
 
 LEVEL_CLUSTER = 1  # entered by the cluster's management body
@@ -286,7 +287,7 @@ def record_figures(
         IndicatorValue(
             indicator_id=indicator_id,
             cluster_id=cluster.id,
-            organisation_id=person.organisation_id,
+            organisation_id=organisation_id_of(person),
             subject_key=subject_key(cluster),
             period=str(period),
             version=(versions.get(indicator_id) or 0) + 1,

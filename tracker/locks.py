@@ -11,6 +11,7 @@ from tracker.errors import DomainError
 from tracker.models import Organisation, Person, QuarterReopening
 from tracker.organisations import find_organisation
 from tracker.quarters import Quarter, QuarterError
+from tracker.rows import id_of
 
 
 def reopened_until(session: Session, organisation_id: int, quarter: Quarter,
@@ -54,7 +55,7 @@ def reopen(session: Session, *, organisation: str, quarter: str, days: int, by: 
     if not 1 <= days <= 60:
         raise DomainError("reopen_days", days=days)
     until = now + timedelta(days=days)
-    session.add(QuarterReopening(organisation_id=org.id, quarter=str(parsed), until=until,
+    session.add(QuarterReopening(organisation_id=id_of(org), quarter=str(parsed), until=until,
                                  person_id=by.id, created_at=now))
     session.flush()
     return org, parsed, until

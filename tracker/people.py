@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.errors import DomainError, NotFound
 from tracker.models import Cluster, Invite, Organisation, OrgKind, Person, Role
@@ -136,7 +136,8 @@ def ensure_admin(session: Session, *, telegram_user_id: int, display_name: str) 
             session.add(person)
         return person
     agency = session.exec(
-        select(Organisation).where(Organisation.kind == OrgKind.AGENCY).order_by(Organisation.id)
+        select(Organisation).where(Organisation.kind == OrgKind.AGENCY)
+        .order_by(col(Organisation.id))
     ).first()
     if agency is None:
         raise DomainError("no_agency")

@@ -209,12 +209,13 @@ def _write_sheet(workbook: Any, spec: Sheet) -> None:
         sheet.auto_filter.ref = ref
 
     # Styled cells copy the style of one prototype cell per kind: setting fonts and formats
-    # cell by cell costs more than writing the cell.
+    # cell by cell costs more than writing the cell. `_style` and `_value` are openpyxl's own
+    # slots, which its stubs do not declare (hence the three ignores below).
     def prototype(**style: Any) -> Any:
         cell = WriteOnlyCell(sheet)
         for name, value in style.items():
             setattr(cell, name, value)
-        return cell._style
+        return cell._style  # type: ignore[attr-defined]
 
     styles = {
         "bold": prototype(font=Font(bold=True)),
@@ -230,14 +231,14 @@ def _write_sheet(workbook: Any, spec: Sheet) -> None:
             # Set as text, not through `value`, which guesses ("=…" a formula, "#N/A" an
             # error) and checks the string again. XML 1.0 cannot hold most control characters
             # (openpyxl would refuse the file); they show nothing, so they are left out.
-            made._value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_TEXT]
+            made._value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_TEXT]  # type: ignore[attr-defined]
             made.data_type = "s"
         elif style is None:
             return value
         else:
             made = WriteOnlyCell(sheet, value=value)
         if style is not None:
-            made._style = copy(styles[style])
+            made._style = copy(styles[style])  # type: ignore[attr-defined]
         return made
 
     for kind, values in spec.rows:

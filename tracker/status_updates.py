@@ -20,6 +20,7 @@ from tracker.models import (
 )
 from tracker.organisations import groups_of
 from tracker.quarters import Quarter
+from tracker.rows import id_of, organisation_id_of
 from tracker.turkish import fold
 
 # A button names an action by its id ("#17"), never by its code: the callback data then fits
@@ -80,7 +81,8 @@ def named_action(
 
 
 def may_report_on(session: Session, person: Person, action: Action, quarter: Quarter) -> bool:
-    return any(a.id == action.id for a in active_actions(session, person.organisation_id, quarter))
+    actions = active_actions(session, organisation_id_of(person), quarter)
+    return any(a.id == action.id for a in actions)
 
 
 def current_updates(
@@ -153,8 +155,8 @@ def record_status_update(
         or 0
     )
     row = StatusUpdate(
-        action_id=action.id,
-        organisation_id=person.organisation_id,
+        action_id=id_of(action),
+        organisation_id=organisation_id_of(person),
         quarter=str(quarter),
         version=version + 1,
         status=answers.status,

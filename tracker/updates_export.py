@@ -29,9 +29,10 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import RowMapping, Select
+from sqlalchemy import RowMapping
 from sqlalchemy.orm import Mapped
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
+from sqlmodel.sql.expression import Select
 
 from tracker import texts
 from tracker.errors import DomainError
@@ -47,6 +48,7 @@ from tracker.models import (
     StatusUpdate,
 )
 from tracker.quarters import ISTANBUL, Quarter, QuarterError
+from tracker.rows import select_columns
 from tracker.spreadsheets import Sheet, csv_bytes, number, workbook_bytes
 
 FORMATS = ("json", "csv", "xlsx")
@@ -178,7 +180,7 @@ class _Kind:
     the keys that are not plain columns.
     """
 
-    query: Select[Any]
+    query: Select[*tuple[Any, ...]]
     quarter: Mapped[str]
     order: Callable[[RowMapping], tuple[Any, ...]]
     versions: Callable[[RowMapping], tuple[Any, ...]]
@@ -194,7 +196,8 @@ def _read(session: Session, kind: _Kind, since: Quarter | None,
         query = query.where(kind.quarter >= str(since))
     if until is not None:
         query = query.where(kind.quarter <= str(until))
-    found = sorted(session.exec(query).mappings(), key=kind.order)
+    # execute, as exec does (same flush, same rows): exec's typed result has no mappings()
+    found = sorted(session.execute(query).mappings(), key=kind.order)
     # The quarter filters keep or drop whole groups (the quarter is part of the group), so
     # the rows at hand always hold every version of their group.
     latest: dict[tuple[Any, ...], int] = {}
@@ -216,32 +219,32 @@ def _status_updates(plan: Plan) -> _Kind:
                 "status_label": labels.get(status, status)}
 
     query = (
-        select(
-            StatusUpdate.action_id,
-            StatusUpdate.organisation_id,
-            StatusUpdate.quarter,
-            StatusUpdate.status,
-            StatusUpdate.progress,
-            StatusUpdate.narrative,
-            StatusUpdate.blockers,
-            StatusUpdate.evidence_link,
-            StatusUpdate.evidence_file_name,
-            StatusUpdate.evidence_note,
-            StatusUpdate.version,
-            StatusUpdate.created_at,
-            Action.code.label("action_code"),
-            Action.title.label("action_title"),
-            Action.position.label("action_position"),
-            Organisation.short.label("organisation_short"),
-            Organisation.name.label("organisation_name"),
-            Organisation.position.label("organisation_position"),
-            Person.display_name.label("person_name"),
-            Person.telegram_user_id.label("person_telegram_id"),
+        select_columns(
+            col(StatusUpdate.action_id),
+            col(StatusUpdate.organisation_id),
+            col(StatusUpdate.quarter),
+            col(StatusUpdate.status),
+            col(StatusUpdate.progress),
+            col(StatusUpdate.narrative),
+            col(StatusUpdate.blockers),
+            col(StatusUpdate.evidence_link),
+            col(StatusUpdate.evidence_file_name),
+            col(StatusUpdate.evidence_note),
+            col(StatusUpdate.version),
+            col(StatusUpdate.created_at),
+            col(Action.code).label("action_code"),
+            col(Action.title).label("action_title"),
+            col(Action.position).label("action_position"),
+            col(Organisation.short).label("organisation_short"),
+            col(Organisation.name).label("organisation_name"),
+            col(Organisation.position).label("organisation_position"),
+            col(Person.display_name).label("person_name"),
+            col(Person.telegram_user_id).label("person_telegram_id"),
         )
         .join(Action, col(Action.id) == StatusUpdate.action_id)
         .join(Organisation, col(Organisation.id) == StatusUpdate.organisation_id)
         .outerjoin(Person, col(Person.id) == StatusUpdate.person_id)
-        .where(Action.plan_id == plan.id)
+        .where(col(Action.plan_id) == plan.id)
     )
     return _Kind(
         query=query,
@@ -262,32 +265,32 @@ def _indicator_values(plan: Plan) -> _Kind:
                 r["organisation_position"], r["organisation_short"], r["version"])
 
     query = (
-        select(
-            IndicatorValue.indicator_id,
-            IndicatorValue.subject_key,
-            IndicatorValue.period,
-            IndicatorValue.value,
-            IndicatorValue.note,
-            IndicatorValue.version,
-            IndicatorValue.created_at,
-            Indicator.code.label("indicator_code"),
-            Indicator.title.label("indicator_title"),
-            Indicator.position.label("indicator_position"),
-            Indicator.unit.label("unit"),
-            Cluster.code.label("cluster_code"),
-            Cluster.name.label("cluster_name"),
-            Cluster.position.label("cluster_position"),
-            Organisation.short.label("organisation_short"),
-            Organisation.name.label("organisation_name"),
-            Organisation.position.label("organisation_position"),
-            Person.display_name.label("person_name"),
-            Person.telegram_user_id.label("person_telegram_id"),
+        select_columns(
+            col(IndicatorValue.indicator_id),
+            col(IndicatorValue.subject_key),
+            col(IndicatorValue.period),
+            col(IndicatorValue.value),
+            col(IndicatorValue.note),
+            col(IndicatorValue.version),
+            col(IndicatorValue.created_at),
+            col(Indicator.code).label("indicator_code"),
+            col(Indicator.title).label("indicator_title"),
+            col(Indicator.position).label("indicator_position"),
+            col(Indicator.unit).label("unit"),
+            col(Cluster.code).label("cluster_code"),
+            col(Cluster.name).label("cluster_name"),
+            col(Cluster.position).label("cluster_position"),
+            col(Organisation.short).label("organisation_short"),
+            col(Organisation.name).label("organisation_name"),
+            col(Organisation.position).label("organisation_position"),
+            col(Person.display_name).label("person_name"),
+            col(Person.telegram_user_id).label("person_telegram_id"),
         )
         .join(Indicator, col(Indicator.id) == IndicatorValue.indicator_id)
         .join(Organisation, col(Organisation.id) == IndicatorValue.organisation_id)
         .outerjoin(Cluster, col(Cluster.id) == IndicatorValue.cluster_id)
         .outerjoin(Person, col(Person.id) == IndicatorValue.person_id)
-        .where(Indicator.plan_id == plan.id)
+        .where(col(Indicator.plan_id) == plan.id)
     )
     return _Kind(
         query=query,

@@ -14,12 +14,11 @@ from __future__ import annotations
 import logging
 
 from sqlmodel import Session
-from telegram import Chat, ChatMember, Update
+from telegram import Chat, ChatFullInfo, ChatMember, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
-from bot.context import in_session, services
+from bot.context import KumeContext, in_session
 from bot.handlers.common import refusal, registered, sender, unregistered
 from bot.render import message
 from bot.replies import Outcome, deliver
@@ -35,23 +34,23 @@ T = "cluster_chat"
 POSTING = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
-def _admin(session: Session, context: ContextTypes.DEFAULT_TYPE, update: Update,
+def _admin(session: Session, context: KumeContext, update: Update,
            command: str) -> Person:
     """The registered admin who wrote; DomainError (Forbidden) for anyone else."""
     who = sender(update)
     assert who is not None
     person = registered(session, who)
-    if person is None and who.telegram_user_id in services(context).settings.admins:
+    if person is None and who.telegram_user_id in context.services.settings.admins:
         person = ensure_admin(session, telegram_user_id=who.telegram_user_id,
                               display_name=who.display_name)
     return require(person, command)
 
 
-def _title(chat: Chat) -> str:
+def _title(chat: Chat | ChatFullInfo) -> str:
     return chat.title or chat.username or str(chat.id)
 
 
-async def bagla(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def bagla(update: Update, context: KumeContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
@@ -64,7 +63,7 @@ async def bagla(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat.type == ChatType.PRIVATE:
         await _link_from_private(update, context, words)
         return
-    now = services(context).clock.now()
+    now = context.services.clock.now()
 
     def work(session: Session) -> Outcome:
         try:
@@ -80,7 +79,7 @@ async def bagla(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await deliver(update, context, await in_session(context, work))
 
 
-async def _link_from_private(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def _link_from_private(update: Update, context: KumeContext,
                              words: list[str]) -> None:
     """`/bagla <küme> <@kanal|-100…>` in a private chat: a channel (or group) by name."""
     who = sender(update)
@@ -88,7 +87,7 @@ async def _link_from_private(update: Update, context: ContextTypes.DEFAULT_TYPE,
 
     def check(session: Session) -> Outcome | None:
         if registered(session, who) is None and (
-                who.telegram_user_id not in services(context).settings.admins):
+                who.telegram_user_id not in context.services.settings.admins):
             return unregistered()
         try:
             _admin(session, context, update, "bagla")
@@ -116,7 +115,7 @@ async def _link_from_private(update: Update, context: ContextTypes.DEFAULT_TYPE,
         await deliver(update, context, Outcome().add(
             message(T, name="bot_not_admin", title=_title(found))))
         return
-    now = services(context).clock.now()
+    now = context.services.clock.now()
 
     def work(session: Session) -> Outcome:
         try:
@@ -131,7 +130,7 @@ async def _link_from_private(update: Update, context: ContextTypes.DEFAULT_TYPE,
     await deliver(update, context, await in_session(context, work))
 
 
-async def ayir(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ayir(update: Update, context: KumeContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
@@ -146,7 +145,7 @@ async def ayir(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     def work(session: Session) -> Outcome:
         if chat.type == ChatType.PRIVATE and registered(session, who) is None and (
-                who.telegram_user_id not in services(context).settings.admins):
+                who.telegram_user_id not in context.services.settings.admins):
             return unregistered()
         try:
             _admin(session, context, update, "ayir")
@@ -163,7 +162,7 @@ async def ayir(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await deliver(update, context, await in_session(context, work))
 
 
-async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_my_chat_member(update: Update, context: KumeContext) -> None:
     """The bot was removed from a group or channel: a linked one is unlinked. Added to a
     group by a registered admin: it says how to link it (to anyone else it says nothing)."""
     change = update.my_chat_member
@@ -203,7 +202,7 @@ def _numeric(text: str) -> int | None:
     return int(stripped) if stripped.lstrip("-").isdigit() else None
 
 
-async def _post(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
+async def _post(context: KumeContext, chat_id: int, text: str) -> None:
     try:
         await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
     except TelegramError:  # a channel that does not let the bot post: nothing more to say

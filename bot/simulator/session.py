@@ -20,6 +20,7 @@ from sqlmodel import select
 from telegram.ext import Application, CallbackContext
 
 from bot.app import build_application, start_polling_in_loop, stop_in_loop, tick
+from bot.context import services_of
 from bot.settings import BotSettings
 from bot.simulator.errors import SimulatorError
 from bot.simulator.personas import PERSONAS, Persona
@@ -171,7 +172,7 @@ class Simulation:
         if self._app is not None:
             # What the last persona queued (a notice to members) has gone out before this one
             # looks: the sender sends on its own, a moment after the answer was shown.
-            await self._app.sender.drain()
+            await services_of(self._app).sender.drain()
         waiting = self.pending(persona)
         if self.is_registered(persona):
             first = persona.key not in self._known

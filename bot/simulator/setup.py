@@ -44,7 +44,7 @@ def prepare(
     engine = engine or create_db_engine(config.database.url)
     prepare_database(engine)
     start, reason = choose_start(engine, option=date, configured=config.clock.start)
-    seed_members(engine, start, config.members.notice_version)
+    seed_members(engine, Clock(start).now(), config.members.notice_version)
     return Prepared(
         engine=engine,
         clock=Clock(start),

@@ -127,9 +127,10 @@ def _chat(
             command = pending.pop(0)
         else:
             prompt = say("prompt", persona=sim.current) + " " if sim.current else "› "
-            line = _read(stdin, prompt, tty)
-            if line is None:
+            read = _read(stdin, prompt, tty)
+            if read is None:
                 return
+            line = read
             try:
                 command = parse(line)
             except DomainError as error:

@@ -213,7 +213,7 @@ def refuse(reason: str, **params: Any) -> Refusal:
     return Refusal(texts.say("texts/dialog_errors.j2", reason, **params))
 
 
-def refusal_of(error: texts.Describable) -> Refusal:
+def refusal_of(error: texts.CodedError) -> Refusal:
     """A domain error's reason as a refusal (a figure out of range, ...)."""
     return Refusal(texts.describe(error))
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tracker.models import Dialog, DialogStatus, Person
+from tracker.rows import id_of
 
 
 def active_dialog(session: Session, person: Person) -> Dialog | None:
@@ -62,7 +63,7 @@ def open_dialog(
     dialog = find_dialog(session, person, kind, subject)
     if dialog is None:
         dialog = Dialog(
-            person_id=person.id,
+            person_id=id_of(person),
             kind=kind,
             subject=subject,
             step=step,

@@ -46,6 +46,7 @@ from tracker.locks import locked_for, open_quarter_for
 from tracker.models import Action, Person, Status, StatusUpdate
 from tracker.numbers import NumberFormatError, is_only_a_figure, parse_tr_figure
 from tracker.quarters import Quarter
+from tracker.rows import organisation_id_of
 from tracker.status_updates import (
     StatusAnswers,
     action_ref,
@@ -245,7 +246,7 @@ class StatusDialog(StepEngine):
     def start(self, session: Session, ctx: Context, argument: str | None) -> Turn:
         """Choose an action, or go straight to the one named (a code as typed or a button's
         reference, see tracker.status_updates.named_action) or the only one."""
-        organisation_id = ctx.person.organisation_id
+        organisation_id = organisation_id_of(ctx.person)
         quarter = open_quarter_for(session, organisation_id, ctx.now, ctx.settings.calendar)
         if quarter is None:
             return Turn(None, self.say("no_open_quarter", current=Quarter.of(ctx.now)))
@@ -263,7 +264,7 @@ class StatusDialog(StepEngine):
         self, session: Session, ctx: Context, action: Action, quarter: Quarter
     ) -> Turn:
         assert action.id is not None
-        previous = starting_point(session, action.id, ctx.person.organisation_id, quarter)
+        previous = starting_point(session, action.id, organisation_id_of(ctx.person), quarter)
         draft = Draft(
             quarter=quarter,
             action_id=action.id,
@@ -276,8 +277,8 @@ class StatusDialog(StepEngine):
 
     def ask_pick(self, here: Here[Pick]) -> Question:
         session, person, quarter = here.session, here.ctx.person, here.data.quarter
-        actions = active_actions(session, person.organisation_id, quarter)
-        answered = current_updates(session, person.organisation_id, quarter)
+        actions = active_actions(session, organisation_id_of(person), quarter)
+        answered = current_updates(session, organisation_id_of(person), quarter)
         drafts = service.subjects(session, person, self.kind)
 
         def mark(action: Action) -> str:
@@ -294,7 +295,7 @@ class StatusDialog(StepEngine):
 
     def read_pick(self, here: Here[Pick], value: Input) -> Reading[Pick]:
         quarter = here.data.quarter
-        actions = active_actions(here.session, here.ctx.person.organisation_id, quarter)
+        actions = active_actions(here.session, organisation_id_of(here.ctx.person), quarter)
         chosen = next((a for a in actions if pressed(value) == f"a{a.id}"), None)
         if chosen is None:
             return refuse("choose_action")
@@ -427,7 +428,7 @@ class StatusDialog(StepEngine):
     def _save(self, here: Here[Draft]) -> Turn:
         session, ctx, draft = here.session, here.ctx, here.data
         params = _shown(here)
-        organisation_id = ctx.person.organisation_id
+        organisation_id = organisation_id_of(ctx.person)
         if locked_for(session, organisation_id, draft.quarter, ctx.now, ctx.settings.calendar):
             service.suspend_active(session, ctx.person, ctx.now)
             return Turn(None, self.say("locked", **params))
@@ -492,6 +493,6 @@ def _file_evidence(draft: Draft, file: FileInput) -> Draft | Refusal:
 
 
 def _unanswered(session: Session, person: Person, quarter: Quarter) -> list[Action]:
-    answered = current_updates(session, person.organisation_id, quarter)
-    return [a for a in active_actions(session, person.organisation_id, quarter)
+    answered = current_updates(session, organisation_id_of(person), quarter)
+    return [a for a in active_actions(session, organisation_id_of(person), quarter)
             if a.id not in answered]

@@ -169,7 +169,7 @@ def settle_broadcasts(session: Session, now: datetime) -> list[ProgressEdit]:
             sa.update(Broadcast)
             .where(col(Broadcast.id) == broadcast.id, col(Broadcast.finished_at).is_(None))
             .values(finished_at=now, progress_shown=progress.done, progress_edited_at=now))
-        if finished.rowcount != 1:  # type: ignore[attr-defined]
+        if finished.rowcount != 1:
             continue  # another sender settled it a moment ago
         edit = _final_progress(session, broadcast, progress)
         if edit is not None:
@@ -200,7 +200,7 @@ def _claim_edit(session: Session, broadcast: Broadcast, progress: BroadcastProgr
         .where(col(Broadcast.id) == broadcast.id,
                sa.or_(last.is_(None), last <= now - every))
         .values(progress_edited_at=now, progress_shown=progress.done))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def _final_progress(session: Session, broadcast: Broadcast,

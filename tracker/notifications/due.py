@@ -33,6 +33,7 @@ from tracker.models import (
 )
 from tracker.notifications.outbox import enqueue
 from tracker.quarters import Quarter
+from tracker.rows import id_of
 from tracker.status_updates import action_ref
 
 REPORTING_ROLES = (Role.REPORTER, Role.AGENCY, Role.SECRETARY)
@@ -90,7 +91,7 @@ def duties(session: Session, quarter: Quarter) -> dict[int, OrgDuties]:
     clusters = {c.id: c for c in session.exec(select(Cluster))}
     for org in orgs.values():
         if org.kind == OrgKind.CLUSTER_MANAGEMENT and org.cluster_id and level_one:
-            duty = result.setdefault(org.id, OrgDuties(org))
+            duty = result.setdefault(id_of(org), OrgDuties(org))
             duty.cluster = clusters.get(org.cluster_id)
             duty.indicators = level_one
             duty.figures_entered = org.cluster_id in entered
@@ -110,7 +111,8 @@ def contacts(session: Session, roles: tuple[Role, ...]) -> dict[int, list[Person
     for person in session.exec(select(Person).where(
             col(Person.active).is_(True), col(Person.telegram_user_id).is_not(None),
             col(Person.role).in_([str(r) for r in roles])).order_by(col(Person.id))):
-        people[person.organisation_id].append(person)
+        if person.organisation_id is not None:  # only members have none, and they report not
+            people[person.organisation_id].append(person)
     return people
 
 
@@ -228,6 +230,8 @@ def still_needed(session: Session, kind: str, subject: str, period: str) -> bool
 def snooze(session: Session, person: Person, quarter: Quarter, now: datetime,
            settings: CalendarSettings) -> datetime | None:
     """"Yarın hatırlat": one more reminder on the next working day, if still needed."""
+    if person.organisation_id is None:  # a member: never reminded, nothing to snooze
+        return None
     org = session.get(Organisation, person.organisation_id)
     duty = duties(session, quarter).get(person.organisation_id)
     if org is None or duty is None or not duty.has_open_items:

@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracker.models import Notification, NotificationStatus, Person
+from tracker.rows import column_length
 
-ERROR_LENGTH: int = Notification.__table__.c["last_error"].type.length  # type: ignore[attr-defined]
+ERROR_LENGTH = column_length(Notification, "last_error")
 
 
 def notification_key(kind: str, subject: str, period: str, person_id: int) -> str:
@@ -59,7 +60,7 @@ def recover_abandoned(session: Session, now: datetime, after: timedelta) -> int:
         .where(col(Notification.status) == NotificationStatus.SENDING,
                col(Notification.claimed_at) < now - after)
         .values(status=NotificationStatus.UNKNOWN, last_error="sender stopped while sending"))
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return result.rowcount or 0
 
 
 def finish(session: Session, notification_id: int, status: NotificationStatus, now: datetime,

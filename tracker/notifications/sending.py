@@ -17,12 +17,14 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker.calendar import CalendarSettings
 from tracker.models import Notification, NotificationStatus
 from tracker.notifications.due import still_needed
 from tracker.notifications.outbox import ERROR_LENGTH, finish
 from tracker.notifications.rules import SendRule, opens_at, rule_for, sendable_now
+from tracker.rows import select_columns
 
 PENDING = NotificationStatus.PENDING
 SENDING = NotificationStatus.SENDING
@@ -49,7 +51,7 @@ def claim_next(session: Session, now: datetime, calendar: CalendarSettings,
         sa.update(Notification)
         .where(col(Notification.id) == row_id, col(Notification.status) == PENDING)
         .values(status=SENDING, claimed_at=now))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         return Claim(contended=True)
     row = session.get(Notification, row_id)
     assert row is not None
@@ -62,8 +64,8 @@ def claim_next(session: Session, now: datetime, calendar: CalendarSettings,
 
 
 def _next_row(session: Session, now: datetime, calendar: CalendarSettings,
-              busy_chats: Collection[int]) -> sa.Select:
-    query = select(Notification.id).where(
+              busy_chats: Collection[int]) -> SelectOfScalar[int | None]:
+    query = select(col(Notification.id)).where(
         col(Notification.status) == PENDING, col(Notification.not_before) <= now,
         sendable_now(now, calendar))
     if busy_chats:
@@ -130,13 +132,14 @@ def backlog(session: Session, now: datetime, calendar: CalendarSettings) -> Back
     # Grouped over a subquery: PostgreSQL does not match a GROUP BY expression that holds a
     # parameter with the same expression in the select list.
     waiting = (
-        select(Notification.kind, Notification.status, Notification.not_before,
-               (col(Notification.not_before) <= now).label("due"),
-               (col(Notification.attempts) > 0).label("tried"))
+        select_columns(col(Notification.kind), col(Notification.status),
+                       col(Notification.not_before),
+                       (col(Notification.not_before) <= now).label("due"),
+                       (col(Notification.attempts) > 0).label("tried"))
         .where(col(Notification.status).in_([PENDING, SENDING])).subquery())
     rows = session.exec(
-        select(waiting.c.kind, waiting.c.status, waiting.c.due, waiting.c.tried, func.count(),
-               func.min(waiting.c.not_before))
+        select_columns(waiting.c.kind, waiting.c.status, waiting.c.due, waiting.c.tried,
+                       func.count(), func.min(waiting.c.not_before))
         .group_by(waiting.c.kind, waiting.c.status, waiting.c.due, waiting.c.tried)).all()
     for kind, status, is_due, was_tried, count, first in rows:
         earliest = _aware(first)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlmodel import Session, SQLModel, col, delete, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from tracker import texts
 from tracker.models import (
@@ -28,9 +28,11 @@ from tracker.models import (
 )
 from tracker.planfile.records import FileKind, PlanImportError, Problem
 from tracker.planfile.spec import PlanSpec
+from tracker.rows import id_of
 from tracker.turkish import fold
 
-T = TypeVar("T", bound=SQLModel)
+# The tables a plan owns and keys by code (one type each, so mypy checks _sync for all four).
+T = TypeVar("T", Priority, Goal, Action, Indicator)
 
 
 def known_names(session: Session) -> tuple[dict[str, str], set[str]]:
@@ -116,10 +118,12 @@ def apply_spec(session: Session, spec: PlanSpec, file: str, kind: FileKind) -> P
         for position, short in enumerate(action_spec.responsible):
             org = organisations[fold(short)]
             session.add(
-                ActionResponsible(action_id=action.id, organisation_id=org.id, position=position)
+                ActionResponsible(
+                    action_id=id_of(action), organisation_id=id_of(org), position=position
+                )
             )
         for quarter in action_spec.quarters:
-            session.add(ActionQuarter(action_id=action.id, quarter=str(quarter)))
+            session.add(ActionQuarter(action_id=id_of(action), quarter=str(quarter)))
 
     session.exec(delete(ScorecardEntry).where(col(ScorecardEntry.plan_id) == plan.id))
     session.exec(delete(ScorecardAdvice).where(col(ScorecardAdvice.plan_id) == plan.id))
@@ -179,7 +183,9 @@ def _store_organisations(
         for position, member in enumerate(org_spec.members):
             session.add(
                 OrganisationMember(
-                    group_id=group.id, member_id=existing[fold(member)].id, position=position
+                    group_id=id_of(group),
+                    member_id=id_of(existing[fold(member)]),
+                    position=position,
                 )
             )
     session.flush()
@@ -191,7 +197,7 @@ def _sync(
 ) -> dict[str, T]:
     """Upsert rows of a plan-owned table by code; the file's order becomes `position`."""
     existing = {
-        obj.code: obj for obj in session.exec(select(model).where(model.plan_id == plan_id))
+        obj.code: obj for obj in session.exec(select(model).where(col(model.plan_id) == plan_id))
     }
     result: dict[str, T] = {}
     for position, values in enumerate(rows):
@@ -207,15 +213,15 @@ def _sync(
     return result
 
 
-def _drop_missing(session: Session, model: type[SQLModel], plan_id: int, keep: set[str]) -> None:
-    for obj in session.exec(select(model).where(model.plan_id == plan_id)):
+def _drop_missing(session: Session, model: type[T], plan_id: int, keep: set[str]) -> None:
+    for obj in session.exec(select(model).where(col(model.plan_id) == plan_id)):
         if obj.code in keep:
             continue
         if model is Action:
             session.exec(
                 delete(ActionResponsible).where(col(ActionResponsible.action_id) == obj.id)
-            )  # type: ignore[attr-defined]
-            session.exec(delete(ActionQuarter).where(col(ActionQuarter.action_id) == obj.id))  # type: ignore[attr-defined]
+            )
+            session.exec(delete(ActionQuarter).where(col(ActionQuarter.action_id) == obj.id))
         session.delete(obj)
     session.flush()
 

@@ -25,13 +25,14 @@ def _say(macro: str, **params: Any) -> str:
 
 def kind_of(path: Path) -> FileKind | None:
     suffix = path.suffix.casefold()
-    return {
+    kinds: dict[str, FileKind] = {
         ".json": "json",
         ".yaml": "yaml",
         ".yml": "yaml",
         ".csv": "csv",
         ".xlsx": "xlsx",
-    }.get(suffix)  # type: ignore[return-value]
+    }
+    return kinds.get(suffix)
 
 
 def read_records(path: Path, name: str | None = None) -> tuple[FileKind, list[Record]]:

@@ -42,7 +42,7 @@ from tracker.models import (
 from tracker.notifications.due import REPORTING_ROLES
 from tracker.quarters import Quarter
 
-Run = Callable[[Executable], sa.Result[Any]]  # session.connection().execute
+Run = Callable[[Executable], sa.Result[*tuple[Any, ...]]]  # session.connection().execute
 Cell = tuple[int, int, str]  # (action id, organisation id, quarter as text)
 
 
@@ -80,22 +80,24 @@ class Outline:
 
 
 def read_outline(run: Run, plan: Plan) -> Outline:
-    in_plan = Action.plan_id == plan.id
+    in_plan = col(Action.plan_id) == plan.id
     actions = [OutlineAction._make(r) for r in run(
-        sa.select(Action.id, Action.code, Action.title, Action.schedule_is_default, Goal.code,
-                  Goal.title, Priority.id, Priority.code, Priority.title, Priority.position)
+        sa.select(col(Action.id), col(Action.code), col(Action.title),
+                  col(Action.schedule_is_default), col(Goal.code), col(Goal.title),
+                  col(Priority.id), col(Priority.code), col(Priority.title),
+                  col(Priority.position))
         .join(Goal, col(Goal.id) == Action.goal_id)
         .join(Priority, col(Priority.id) == Goal.priority_id)
         .where(in_plan).order_by(col(Action.position), col(Action.id)))]
     named: dict[int, list[int]] = defaultdict(list)
     for action_id, organisation_id in run(
-            sa.select(ActionResponsible.action_id, ActionResponsible.organisation_id)
+            sa.select(col(ActionResponsible.action_id), col(ActionResponsible.organisation_id))
             .join(Action, col(Action.id) == ActionResponsible.action_id)
             .where(in_plan).order_by(col(ActionResponsible.position))):
         named[action_id].append(organisation_id)
     scheduled: dict[int, list[Quarter]] = defaultdict(list)
     for action_id, quarter in run(
-            sa.select(ActionQuarter.action_id, ActionQuarter.quarter)
+            sa.select(col(ActionQuarter.action_id), col(ActionQuarter.quarter))
             .join(Action, col(Action.id) == ActionQuarter.action_id).where(in_plan)):
         scheduled[action_id].append(quarter_of(quarter))
     return Outline(actions, named, scheduled)
@@ -144,20 +146,21 @@ class Directory:
 
 def read_directory(run: Run) -> Directory:
     orgs = {r.id: OrgRow(r.id, r.short, r.name, str(r.kind), r.cluster_id, r.position)
-            for r in run(sa.select(Organisation.id, Organisation.short, Organisation.name,
-                                   Organisation.kind, Organisation.cluster_id,
-                                   Organisation.position).order_by(col(Organisation.id)))}
+            for r in run(sa.select(col(Organisation.id), col(Organisation.short),
+                                   col(Organisation.name), col(Organisation.kind),
+                                   col(Organisation.cluster_id), col(Organisation.position))
+                         .order_by(col(Organisation.id)))}
     members: dict[int, list[int]] = defaultdict(list)
     for group_id, member_id in run(
-            sa.select(OrganisationMember.group_id, OrganisationMember.member_id)
+            sa.select(col(OrganisationMember.group_id), col(OrganisationMember.member_id))
             .order_by(col(OrganisationMember.position))):
         members[group_id].append(member_id)
     clusters = [ClusterRow._make(r) for r in run(
-        sa.select(Cluster.id, Cluster.code, Cluster.name)
+        sa.select(col(Cluster.id), col(Cluster.code), col(Cluster.name))
         .order_by(col(Cluster.position), col(Cluster.id)))]
     contacts: dict[int, list[str]] = defaultdict(list)
     for organisation_id, name in run(
-            sa.select(Person.organisation_id, Person.display_name)
+            sa.select(col(Person.organisation_id), col(Person.display_name))
             .where(col(Person.active).is_(True), col(Person.telegram_user_id).is_not(None),
                    col(Person.role).in_([str(role) for role in REPORTING_ROLES]))
             .order_by(col(Person.id))):
@@ -175,8 +178,8 @@ def read_answers(run: Run, since: Quarter, last: Quarter) -> dict[Cell, str]:
     row per stored version, walked once; rows come in version order, so the newest wins.
     """
     rows = run(
-        sa.select(StatusUpdate.action_id, StatusUpdate.organisation_id, StatusUpdate.quarter,
-                  StatusUpdate.status)
+        sa.select(col(StatusUpdate.action_id), col(StatusUpdate.organisation_id),
+                  col(StatusUpdate.quarter), col(StatusUpdate.status))
         .where(_quarters(since, last)).order_by(col(StatusUpdate.version)))
     return {(a, o, q): s for a, o, q, s in rows}
 
@@ -210,11 +213,13 @@ class AnswerRow(NamedTuple):
 def read_answer_details(run: Run, first: Quarter, last: Quarter) -> list[AnswerRow]:
     """Every version of every answer from `first` to `last` (of any plan: see `_quarters`)."""
     return [AnswerRow._make(r) for r in run(
-        sa.select(StatusUpdate.action_id, StatusUpdate.organisation_id, StatusUpdate.quarter,
-                  StatusUpdate.version, StatusUpdate.status, StatusUpdate.progress,
-                  StatusUpdate.narrative, StatusUpdate.blockers, StatusUpdate.evidence_link,
-                  StatusUpdate.evidence_file_id, StatusUpdate.evidence_file_name,
-                  StatusUpdate.evidence_note, StatusUpdate.created_at, Person.display_name)
+        sa.select(col(StatusUpdate.action_id), col(StatusUpdate.organisation_id),
+                  col(StatusUpdate.quarter), col(StatusUpdate.version), col(StatusUpdate.status),
+                  col(StatusUpdate.progress), col(StatusUpdate.narrative),
+                  col(StatusUpdate.blockers), col(StatusUpdate.evidence_link),
+                  col(StatusUpdate.evidence_file_id), col(StatusUpdate.evidence_file_name),
+                  col(StatusUpdate.evidence_note), col(StatusUpdate.created_at),
+                  col(Person.display_name))
         .outerjoin(Person, col(Person.id) == StatusUpdate.person_id)
         .where(_quarters(first, last)))]
 
@@ -236,10 +241,10 @@ def read_indicators(run: Run, plan: Plan) -> dict[int, IndicatorDef]:
     """The plan's indicators by id, in plan order."""
     return {r.id: IndicatorDef(r.id, r.code, r.title, r.unit, str(r.value_type), r.level,
                                r.position)
-            for r in run(sa.select(Indicator.id, Indicator.code, Indicator.title,
-                                   Indicator.unit, Indicator.value_type, Indicator.level,
-                                   Indicator.position)
-                         .where(Indicator.plan_id == plan.id)
+            for r in run(sa.select(col(Indicator.id), col(Indicator.code), col(Indicator.title),
+                                   col(Indicator.unit), col(Indicator.value_type),
+                                   col(Indicator.level), col(Indicator.position))
+                         .where(col(Indicator.plan_id) == plan.id)
                          .order_by(col(Indicator.position), col(Indicator.id)))}
 
 
@@ -262,8 +267,8 @@ def _newest_version(value: Any) -> Any:
     """The highest version of the figure `value` (an alias of IndicatorValue) is one of."""
     other = sa.orm.aliased(IndicatorValue)
     return (sa.select(sa.func.max(other.version))
-            .where(other.indicator_id == value.indicator_id,
-                   other.subject_key == value.subject_key, other.period == value.period)
+            .where(col(other.indicator_id) == value.indicator_id,
+                   col(other.subject_key) == value.subject_key, col(other.period) == value.period)
             .scalar_subquery())
 
 
@@ -276,21 +281,22 @@ def read_period_figures(run: Run, plan: Plan, first: Quarter,
     previous = sa.orm.aliased(IndicatorValue)
     earlier = sa.orm.aliased(IndicatorValue)
     period_before = (sa.select(sa.func.max(earlier.period))
-                     .where(earlier.indicator_id == value.indicator_id,
-                            earlier.subject_key == value.subject_key,
-                            earlier.period < value.period)
+                     .where(col(earlier.indicator_id) == value.indicator_id,
+                            col(earlier.subject_key) == value.subject_key,
+                            col(earlier.period) < value.period)
                      .scalar_subquery())
     return [FigureRow._make(r) for r in run(
-        sa.select(value.indicator_id, value.subject_key, value.cluster_id,
-                  value.organisation_id, value.period, value.version, value.value,
-                  value.created_at, previous.period, previous.value)
+        sa.select(col(value.indicator_id), col(value.subject_key), col(value.cluster_id),
+                  col(value.organisation_id), col(value.period), col(value.version),
+                  col(value.value), col(value.created_at), col(previous.period),
+                  col(previous.value))
         .join(Indicator, col(Indicator.id) == value.indicator_id)
-        .outerjoin(previous, sa.and_(previous.indicator_id == value.indicator_id,
-                                     previous.subject_key == value.subject_key,
-                                     previous.period == period_before,
-                                     previous.version == _newest_version(previous)))
-        .where(Indicator.plan_id == plan.id, value.period >= str(first),
-               value.period <= str(last), value.version == _newest_version(value)))]
+        .outerjoin(previous, sa.and_(col(previous.indicator_id) == value.indicator_id,
+                                     col(previous.subject_key) == value.subject_key,
+                                     col(previous.period) == period_before,
+                                     col(previous.version) == _newest_version(previous)))
+        .where(col(Indicator.plan_id) == plan.id, col(value.period) >= str(first),
+               col(value.period) <= str(last), col(value.version) == _newest_version(value)))]
 
 
 class TrendPoint(NamedTuple):
@@ -306,10 +312,10 @@ def read_trend_points(run: Run, indicator_ids: Collection[int], last: Quarter) -
     """The current figure of every period up to `last` of the indicators drawn as trends."""
     value = sa.orm.aliased(IndicatorValue)
     return [TrendPoint._make(r) for r in run(
-        sa.select(value.indicator_id, value.subject_key, value.cluster_id,
-                  value.organisation_id, value.period, value.value)
-        .where(col(value.indicator_id).in_(list(indicator_ids)), value.period <= str(last),
-               value.version == _newest_version(value)))]
+        sa.select(col(value.indicator_id), col(value.subject_key), col(value.cluster_id),
+                  col(value.organisation_id), col(value.period), col(value.value))
+        .where(col(value.indicator_id).in_(list(indicator_ids)), col(value.period) <= str(last),
+               col(value.version) == _newest_version(value)))]
 
 
 class FigureReturn(NamedTuple):
@@ -324,11 +330,11 @@ def read_figure_returns(run: Run, plan: Plan,
     """(cluster id, period) -> FigureReturn, for every period up to `last`."""
     return {(cluster_id, period): FigureReturn(first_at, last_at)
             for cluster_id, period, first_at, last_at in run(
-                sa.select(IndicatorValue.cluster_id, IndicatorValue.period,
+                sa.select(col(IndicatorValue.cluster_id), col(IndicatorValue.period),
                           sa.func.min(IndicatorValue.created_at),
                           sa.func.max(IndicatorValue.created_at))
                 .join(Indicator, col(Indicator.id) == IndicatorValue.indicator_id)
-                .where(Indicator.plan_id == plan.id, col(IndicatorValue.period) <= str(last))
+                .where(col(Indicator.plan_id) == plan.id, col(IndicatorValue.period) <= str(last))
                 .group_by(col(IndicatorValue.cluster_id), col(IndicatorValue.period)))}
 
 
@@ -347,12 +353,12 @@ def read_sends(run: Run, first: Quarter, last: Quarter) -> Sends:
     prompts: dict[tuple[str, str], int] = defaultdict(int)
     reminders: dict[tuple[str, str], int] = defaultdict(int)
     for kind, subject, period, count in run(
-            sa.select(Notification.kind, Notification.subject, Notification.period,
+            sa.select(col(Notification.kind), col(Notification.subject), col(Notification.period),
                       sa.func.count())
-            .where(Notification.status == NotificationStatus.SENT.value,
-                   sa.or_(Notification.kind == "prompt",
+            .where(col(Notification.status) == NotificationStatus.SENT.value,
+                   sa.or_(col(Notification.kind) == "prompt",
                           col(Notification.kind).like("reminder%"),
-                          Notification.kind == "snooze"),
+                          col(Notification.kind) == "snooze"),
                    col(Notification.period) >= str(first),
                    col(Notification.period) <= f"{last}~")
             .group_by(col(Notification.kind), col(Notification.subject),

@@ -194,7 +194,7 @@ def _summary_blocks(report: Report) -> tuple[pd.DataFrame, list[tuple[str, Any]]
         (info("flags"), report.flags.count),
     ]
 
-    flag_rows = []
+    flag_rows: list[dict[str, Any]] = []
     flags = report.flags
     for f in flags.delayed:
         flag_rows.append({"flag": texts.say(WORDS, "flag", kind="delayed"), "item": f.action_code,
@@ -204,11 +204,11 @@ def _summary_blocks(report: Report) -> tuple[pd.DataFrame, list[tuple[str, Any]]
     for code in flags.unassigned:
         flag_rows.append({"flag": texts.say(WORDS, "flag", kind="unassigned"), "item": code,
                           "who": None, "detail": texts.say(WORDS, "detail_unassigned")})
-    for f in flags.stale:
-        flag_rows.append({"flag": texts.say(WORDS, "flag", kind="stale"), "item": f.action_code,
-                          "who": f.organisation_short,
-                          "detail": texts.say(WORDS, "detail_stale", progress=f.progress,
-                                              first=f.quarters[0], second=f.quarters[1])})
+    for s in flags.stale:
+        flag_rows.append({"flag": texts.say(WORDS, "flag", kind="stale"), "item": s.action_code,
+                          "who": s.organisation_short,
+                          "detail": texts.say(WORDS, "detail_stale", progress=s.progress,
+                                              first=s.quarters[0], second=s.quarters[1])})
     for r in flags.implausible:
         flag_rows.append({"flag": texts.say(WORDS, "flag", kind="implausible"),
                           "item": r.indicator_code, "who": r.subject,
