@@ -380,3 +380,18 @@ async def test_a_secretary_who_lost_the_role_cannot_send_the_preview(bot_env):
     refused = await secretary.next_message()
     assert refused["text"].startswith("⛔ /duyuru komutu sizin rolünüz için açık değil.")
     assert count(bot_env, Broadcast) == 0 and count(bot_env, Notification) == 0
+
+
+async def test_a_notice_left_with_iptal_resumes_where_it_was(bot_env):
+    secretary = await bot_env.register(4001, "Kümelenme Komitesi", Role.SECRETARY)
+    await secretary.send("/duyuru")
+    await secretary.next_message()
+    await secretary.send(TEXT)
+    await secretary.next_message()
+    await secretary.send("/iptal")
+    left = await secretary.next_message()
+    assert "taslak olarak saklandı; /duyuru ile kaldığınız yerden" in left["text"]
+    await secretary.send("/duyuru")
+    again = await secretary.next_message()
+    assert again["text"].startswith("Yarım kalan duyurunuza devam ediyoruz.")
+    assert "Duyuru kime gitsin?" in again["text"] and ORGANIK in buttons(again)
