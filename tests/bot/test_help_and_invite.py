@@ -36,7 +36,8 @@ async def person_of(harness: Harness, who: str, user_id: int = 1001):
 async def join_member(harness: Harness, user_id: int, name: str = "Ayşe"):
     """Consent first: the notice accepted, the firm question skipped."""
     user = harness.user(user_id, name)
-    (notice,) = await harness.send(user, f"/start {harness.invite('KY Organik Gıda', Role.MEMBER)}")
+    token = harness.invite("KY Organik Gıda", Role.MEMBER)
+    (notice,) = await harness.send(user, f"/start {token}")
     welcome, firm = await harness.press(user, notice, "✅ Kabul ediyorum")
     await harness.press(user, firm, "Atla")
     return user
