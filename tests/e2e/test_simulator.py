@@ -166,14 +166,15 @@ def test_messages_render_as_terminal_text():
 
 
 def test_interactive_from_a_pipe_ends_cleanly_at_end_of_input(sqlite_url):
-    stdin = io.StringIO("/durum\n[7]\n[1]\n:ben 5\n/durum\n:tarih\n")
+    stdin = io.StringIO("/durum\n[7]\n[1]\n:ben 5\n[Kabul]\n[Atla]\n/durum\n:tarih\n")
     out = io.StringIO()
     assert run_interactive(_config(sqlite_url), stdin=stdin, out=out) == 0
     text = out.getvalue()
     assert "Hoş geldiniz, Ayşe!" in text
     assert "! “[7]” diye bir düğme yok" in text  # said, and the chat goes on
     assert "Bu çeyrekte eylemin durumu nedir?" in text
-    assert "Hoş geldiniz, Zeynep!" in text and "küme üyesi olarak kayıtlısınız" in text
+    assert "Aydınlatma metni" in text  # a member consents first
+    assert "Hoş geldiniz, Zeynep!" in text and "Onayınız kaydedildi" in text
     assert "/durum komutu sizin rolünüz için açık değil" in text
     assert "· Simülasyon tarihi: 10 Nisan 2014 10:00" in text
     assert text.rstrip().endswith("Simülatör kapandı.")
