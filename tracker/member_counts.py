@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, or_, select
 
 from tracker.models import Cluster, ClusterFollow
@@ -34,24 +34,26 @@ class MemberCount:
         return self.active - self.active_before
 
 
-def following_at(session: Session, moment: datetime) -> dict[int, int]:
-    """Cluster id -> members following it at `moment`."""
+def movements(
+    session: Session, start: datetime, end: datetime
+) -> dict[int, tuple[int, int, int, int]]:
+    """Cluster id -> (following at `start`, following at `end`, joined, left in between):
+    one statement, whatever the numbers of members and clusters."""
+
+    def following(moment: datetime) -> Any:
+        return case((and_(started < moment, or_(ended.is_(None), ended >= moment)), 1), else_=0)
+
+    def between(column: Any) -> Any:
+        return case((and_(column >= start, column < end), 1), else_=0)
+
+    started, ended = col(ClusterFollow.started_at), col(ClusterFollow.ended_at)
     rows = session.exec(
-        select(ClusterFollow.cluster_id, func.count())
-        .where(col(ClusterFollow.started_at) < moment,
-               or_(col(ClusterFollow.ended_at).is_(None), col(ClusterFollow.ended_at) >= moment))
+        select(ClusterFollow.cluster_id, func.sum(following(start)), func.sum(following(end)),
+               func.sum(between(started)), func.sum(between(ended)))
         .group_by(col(ClusterFollow.cluster_id))
     ).all()
-    return {cluster_id: n for cluster_id, n in rows}
-
-
-def _moved(session: Session, column: Any, start: datetime, end: datetime) -> dict[int, int]:
-    rows = session.exec(
-        select(ClusterFollow.cluster_id, func.count())
-        .where(column >= start, column < end)
-        .group_by(col(ClusterFollow.cluster_id))
-    ).all()
-    return {cluster_id: n for cluster_id, n in rows}
+    return {row[0]: (int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), int(row[4] or 0))
+            for row in rows}
 
 
 def member_counts(
@@ -61,16 +63,13 @@ def member_counts(
     cluster_ids: Collection[int] | None = None,
 ) -> list[MemberCount]:
     """One row per cluster (every cluster, or `cluster_ids`) for the period [start, end)."""
-    before, after = following_at(session, start), following_at(session, end)
-    joined = _moved(session, col(ClusterFollow.started_at), start, end)
-    left = _moved(session, col(ClusterFollow.ended_at), start, end)
+    moved = movements(session, start, end)
     query = select(Cluster).order_by(col(Cluster.position), col(Cluster.id))
     if cluster_ids is not None:
         query = query.where(col(Cluster.id).in_(list(cluster_ids)))
     counts = []
     for cluster in session.exec(query):
         assert cluster.id is not None
-        counts.append(MemberCount(
-            cluster.id, cluster.code, cluster.name, before.get(cluster.id, 0),
-            after.get(cluster.id, 0), joined.get(cluster.id, 0), left.get(cluster.id, 0)))
+        counts.append(MemberCount(cluster.id, cluster.code, cluster.name,
+                                  *moved.get(cluster.id, (0, 0, 0, 0))))
     return counts

@@ -118,3 +118,36 @@ def _prop_data(env, message: dict) -> str:
     """A forged "Öneriyi kullan" on a question that offers none."""
     data = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     return data.rsplit(":", 1)[0] + ":prop"
+
+
+def test_the_report_has_a_members_sheet_and_a_summary_line(engine):
+    import io
+
+    import openpyxl
+
+    from tracker import reports
+    from tracker.calendar import CalendarSettings
+    from tracker.reports import ReportFilters
+
+    seed_follows(engine)
+    now = at(4, 10)
+    with session_scope(engine) as session:
+        report = reports.build_report(session, ReportFilters(period=Q1), now=now,
+                                      settings=CalendarSettings())
+        one = reports.build_report(
+            session, ReportFilters(period=Q1, topic="kume", cluster="organik-gida"), now=now,
+            settings=CalendarSettings())
+    organik = next(m for m in report.members if m.cluster_code == "organik-gida")
+    assert (organik.active_before, organik.active, organik.joined, organik.left) == (2, 3, 3, 2)
+    assert len(report.members) == 6
+    assert [m.cluster_code for m in one.members] == ["organik-gida"]
+
+    summary = reports.summary_text(report)
+    assert "👥 Küme üyeleri: 4 (bu dönemde 4 katılan, 2 ayrılan)" in summary
+    assert "👥 Küme üyeleri: 3 (bu dönemde 3 katılan, 2 ayrılan)" in reports.summary_text(one)
+
+    book = openpyxl.load_workbook(io.BytesIO(reports.workbook_bytes(report)))
+    rows = list(book["Üyeler"].iter_rows(values_only=True))
+    assert rows[0] == ("Küme kodu", "Küme", "Dönem başında üye", "Dönem sonunda üye", "Katılan",
+                       "Ayrılan", "Değişim (üye)")
+    assert ("organik-gida", "İzmir Organik Gıda Kümesi", 2, 3, 3, 2, 1) in rows

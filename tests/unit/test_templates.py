@@ -555,6 +555,7 @@ def _report_view(**extra: Any) -> NS:
         stale=Short((NS(action_code="E1.2.3", organisation_short=ODD, progress=40),)),
         implausible=Short((figure, share), 2),
         flag_count=6,
+        members=(1250, 40, 3),
     )
     return NS(**{**view, **extra})
 
@@ -816,6 +817,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
                     managements=(),
                     flag_count=0,
                     implausible=Short(()),
+                    members=None,
                 )
             },
         ],
