@@ -59,6 +59,8 @@ async def membership(
 
     def work(session: Session) -> Outcome:
         if len(words) != 2 or words[0] not in (ACCEPT, DECLINE):
+            if update.callback_query is None:  # typed: it is not a command people use
+                return Outcome().add(message("unknown_command", command="/uyelik"))
             return Outcome(notice=message("stale_button"), alert=True)
         if words[0] == DECLINE:
             return Outcome().add(message("consent", name="declined"))

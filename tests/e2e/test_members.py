@@ -110,7 +110,7 @@ async def test_accepting_records_consent_and_follows_the_cluster(bot_env):
     assert stored.consent_version == "1" and stored.consent_at is not None
     assert started <= stored.consent_at <= bot_env.clock.now()
     assert stored.firm == "Ege <Tarım> & Co"
-    assert "Teşekkürler, firmanız kaydedildi: Ege <Tarım> & Co." in user.messages[-1]["text"]
+    assert "Teşekkürler, firmanız kaydedildi: “Ege <Tarım> & Co”." in user.messages[-1]["text"]
     with Session(bot_env.engine) as session:
         assert followed_clusters(session, stored.id) == [cluster_id(bot_env, "organik-gida")]
         assert [p.id for p in members_of(session, None)] == [stored.id]

@@ -326,3 +326,20 @@ def test_a_quarter_in_the_simulator_prompts_reminds_and_stops_when_all_is_answer
 
         codes = {session.get(Action, r.action_id).code for r in rows}
     assert codes == {"E1.2.3", "E3.1.1", "E3.1.2", "E3.1.5"}
+
+
+def test_the_member_example_consents_follows_and_stops(db_url):
+    """examples/uye.txt: a secretary's member link, consent first, /abone, /verilerim, /dur."""
+    out = io.StringIO()
+    assert run_script(_config(db_url), ROOT / "examples" / "uye.txt", out=out) == 0
+    transcript = out.getvalue()
+    assert "Davet hazır: küme üyesi · İzmir Organik Gıda Kümesi" in transcript
+    assert "Aydınlatma metni" in transcript and "Onayınız kaydedildi" in transcript
+    assert "İNOVİZ – Sağlık için İzmir takip ediliyor" in transcript
+    assert "kume-verilerim.json" in transcript
+    assert "tüm bildirimler durduruldu" in transcript
+    with Session(create_db_engine(db_url)) as session:
+        from tracker.models import Person, Role
+
+        member = session.exec(select(Person).where(Person.role == Role.MEMBER)).one()
+        assert member.firm == "Ege Organik Tarım A.Ş." and member.stopped_at is not None

@@ -249,7 +249,7 @@ SAMPLES: dict[str, list[Sample]] = {
         {"had_dialog": True, "kind": "figures"},
         {"had_dialog": False, "kind": None},
     ],
-    "messages/draft_expired.j2": [{"kind": "status"}, {"kind": "figures"}],
+    "messages/draft_expired.j2": [{"kind": "status"}, {"kind": "figures"}, {"kind": "firm"}],
     "messages/help.j2": [
         {
             "person": PERSON,
