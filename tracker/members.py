@@ -19,7 +19,6 @@ from tracker.audience import follow, followed_clusters, unfollow
 from tracker.errors import DomainError
 from tracker.models import (
     Cluster,
-    Dialog,
     Invite,
     Person,
     Role,
@@ -237,7 +236,6 @@ def forget(session: Session, person: Person, now: datetime) -> None:
             session.execute(unnamed)
         else:
             session.execute(sa.delete(table).where(column == person.id))
-    session.execute(sa.delete(Dialog.__table__).where(Dialog.__table__.c.person_id == person.id))
     session.execute(
         sa.update(Invite.__table__)
         .where(Invite.__table__.c.created_by_id == person.id)
