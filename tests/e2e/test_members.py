@@ -284,3 +284,20 @@ def _event(session, env: BotEnv) -> Event:
     session.add(event)
     session.flush()
     return event
+
+
+async def test_a_link_revoked_after_the_notice_cannot_be_accepted(bot_env):
+    token = member_token(bot_env)
+    user = bot_env.api.user(2001, first_name="Ece")
+    await user.send(f"/start {token}")
+    notice = await user.next_message()
+    with session_scope(bot_env.engine) as session:
+        invite = session.exec(select(Invite).where(Invite.token == token)).one()
+        invite.revoked = True
+        session.add(invite)
+    await user.press(notice, ACCEPT)
+    answer = await user.wait_answer()
+    assert answer["show_alert"]
+    refusal = await user.next_message()
+    assert refusal["text"].startswith("⛔ Bu davet bağlantısı geçerli değil.")
+    assert person(bot_env, 2001) is None and count(bot_env, ClusterFollow) == 0
