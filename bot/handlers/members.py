@@ -78,7 +78,7 @@ async def membership(
         outcome = Outcome(commands=menu_for(session, joined.person))
         outcome.add(message("consent", name="welcome", person=joined.person,
                             cluster=joined.cluster))
-        if joined.new or joined.person.firm is None:
+        if joined.new:  # asked once; /verilerim shows it, /sil removes it
             ctx = dialog_context(context, joined.person)
             show(outcome, engine("firm").start(session, ctx, None))
         return outcome

@@ -73,14 +73,16 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
     def _member_link(session: Session, token: str) -> Outcome:
-        """Consent first: the notice, and nothing stored; a member who consented already
-        just follows the link's cluster too (and is back if they had stopped)."""
+        """Consent first: the notice, and nothing stored; a member who accepted this version
+        of the notice just follows the link's cluster too (and is back if they had stopped);
+        one who accepted an older version reads the new one first."""
         assert who is not None
         now = svc.clock.now()
         try:
             person = registered(session, who)
-            if consented(person):
-                assert person is not None
+            if consented(person) and person is not None and (
+                person.consent_version == svc.settings.notice_version
+            ):
                 joined = rejoin(session, person, token, now)
                 return Outcome(commands=menu_for(session, person)).add(
                     message("consent", name="rejoined", cluster=joined.cluster,

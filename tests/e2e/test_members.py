@@ -301,3 +301,51 @@ async def test_a_link_revoked_after_the_notice_cannot_be_accepted(bot_env):
     refusal = await user.next_message()
     assert refusal["text"].startswith("⛔ Bu davet bağlantısı geçerli değil.")
     assert person(bot_env, 2001) is None and count(bot_env, ClusterFollow) == 0
+
+
+def test_the_notice_version_comes_from_the_configuration(tmp_path):
+    from bot.settings import BotSettings
+    from kume.config import load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text('[members]\nnotice_version = "2026-1"\n', encoding="utf-8")
+    assert BotSettings.from_config(load_config(path, environ={})).notice_version == "2026-1"
+
+
+async def test_a_new_notice_version_is_shown_and_recorded(bot_env):
+    from dataclasses import replace
+
+    await bot_env.stop_bot()
+    bot_env.settings = replace(bot_env.settings, notice_version="2026-1")
+    await bot_env.start_bot()
+    user = bot_env.api.user(2001, first_name="Ece")
+    await user.send(f"/start {member_token(bot_env)}")
+    notice = await user.next_message()
+    assert "Aydınlatma metni (sürüm 2026-1)" in notice["text"]
+    await user.press(notice, ACCEPT)
+    assert "aydınlatma metni sürüm 2026-1" in (await user.next_message())["text"]
+    assert person(bot_env, 2001).consent_version == "2026-1"
+
+
+async def test_a_member_link_follows_one_more_cluster_and_a_new_notice_is_asked_again(bot_env):
+    from dataclasses import replace
+
+    user = await join_member(bot_env, 2001, member_token(bot_env))
+    await user.send(f"/start {member_token(bot_env, 'inoviz')}")
+    assert "İNOVİZ – Sağlık için İzmir</b> duyurularını da" in (await user.next_message())[
+        "raw_text"]
+    with Session(bot_env.engine) as session:
+        assert len(followed_clusters(session, person(bot_env, 2001).id)) == 2
+
+    await bot_env.stop_bot()
+    bot_env.settings = replace(bot_env.settings, notice_version="2")
+    await bot_env.start_bot()
+    await user.send(f"/start {member_token(bot_env, 'iaosb-mmd')}")
+    notice = await user.next_message()
+    assert "Aydınlatma metni (sürüm 2)" in notice["text"]
+    await user.press(notice, ACCEPT)
+    await user.next_message()
+    again = person(bot_env, 2001)
+    assert again.consent_version == "2" and count(bot_env, Person) == 1
+    with Session(bot_env.engine) as session:
+        assert len(followed_clusters(session, again.id)) == 3
