@@ -10,10 +10,9 @@ import json
 
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.context import in_session, services
+from bot.context import KumeContext, in_session
 from bot.handlers.common import for_person, menu_for, refusal, sender
 from bot.handlers.dialogs import dialog_context, show
 from bot.render import message
@@ -47,14 +46,14 @@ def _argument(arg: str | None) -> list[str]:
 
 
 async def membership(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str | None
+    update: Update, context: KumeContext, arg: str | None
 ) -> None:
     """The notice's buttons: accept (the member is stored and asked for their firm) or
     decline (nothing is stored)."""
     who = sender(update)
     if who is None:
         return
-    svc = services(context)
+    svc = context.services
     words = _argument(arg)
 
     def work(session: Session) -> Outcome:
@@ -100,10 +99,10 @@ def _subscriptions(session: Session, person: Person, changed: str | None = None)
     return Outcome(notice=changed).add(text, InlineKeyboardMarkup(rows))
 
 
-async def abone(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str | None) -> None:
+async def abone(update: Update, context: KumeContext, arg: str | None) -> None:
     """/abone: the clusters with a follow button each, and bulletins; `k <id>` and `b` are
     what those buttons carry."""
-    now = services(context).clock.now()
+    now = context.services.clock.now()
     words = _argument(arg)
 
     def act(session: Session, person: Person) -> Outcome:
@@ -122,8 +121,8 @@ async def abone(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str | N
     await for_person(update, context, act, "abone")
 
 
-async def dur(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str | None) -> None:
-    now = services(context).clock.now()
+async def dur(update: Update, context: KumeContext, arg: str | None) -> None:
+    now = context.services.clock.now()
 
     def act(session: Session, person: Person) -> Outcome:
         followed = members.stop(session, person, now)
@@ -133,7 +132,7 @@ async def dur(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str | Non
 
 
 async def verilerim(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str | None
+    update: Update, context: KumeContext, arg: str | None
 ) -> None:
     def act(session: Session, person: Person) -> Outcome:
         data = members.stored_about(session, person)
@@ -149,9 +148,9 @@ async def verilerim(
     await for_person(update, context, act, "verilerim")
 
 
-async def sil(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str | None) -> None:
+async def sil(update: Update, context: KumeContext, arg: str | None) -> None:
     """/sil asks first; its "Evet" button (`sil evet`) deletes, "Vazgeç" keeps everything."""
-    now = services(context).clock.now()
+    now = context.services.clock.now()
     words = _argument(arg)
 
     def act(session: Session, person: Person) -> Outcome:

@@ -269,6 +269,10 @@ SAMPLES: dict[str, list[Sample]] = {
         {"created": created_invite(True, CLUSTER), "link": "https://t.me/kume_bot?start=x"},
     ],
     "messages/invite_refused.j2": [{"reason": ODD}],
+    "messages/fault.j2": [
+        {"kind": ODD, "during_update": True, "at": WHEN, "minutes": 15},
+        {"kind": "OperationalError", "during_update": False, "at": WHEN, "minutes": 15},
+    ],
     "messages/invite_usage.j2": [
         {}, {"error": "Kullanım: /davet <kuruluş> <rol>"}, {"admin": False}, {"admin": True}],
     "messages/no_dialog.j2": [{}],
@@ -590,6 +594,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "follow": [{"name": CLUSTER.name * 3, "following": f} for f in (True, False)],
         "bulletins": [{"on": True}, {"on": False}],
     },
+    "texts/bot_profile.j2": {},
     "texts/commands.j2": {
         # Every command a menu lists needs a description.
         "description": [{"name": name} for name in (*MEMBER_ORDER, *COMMAND_ORDER)],
