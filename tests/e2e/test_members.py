@@ -270,6 +270,12 @@ async def test_staff_cannot_join_as_members_and_bad_links_are_refused(bot_env):
     stranger = bot_env.api.user(2003, first_name="Can")
     await stranger.press_raw((await _any_message(stranger, bot_env)), "c:uyelik kabul nope")
     await stranger.wait_answer()
+    assert "⛔ Bu davet bağlantısı geçerli değil." in (await stranger.next_message())["text"]
+    for forged in ("c:uyelik", "c:uyelik evet x", "c:uyelik kabul"):
+        await stranger.press_raw(stranger.messages[-1]["message_id"], forged)
+        assert (await stranger.wait_answer())["text"] == "Bu düğme artık geçerli değil."
+    await stranger.send("/uyelik")
+    assert "komutunu tanımıyorum" in (await stranger.next_message())["text"]
     assert person(bot_env, 2003) is None
 
 
