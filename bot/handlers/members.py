@@ -6,8 +6,10 @@ id, an old consent button, a deleted person).
 
 from __future__ import annotations
 
+import html
 import json
 
+from markupsafe import Markup
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -95,8 +97,12 @@ def _subscriptions(session: Session, person: Person, changed: str | None = None)
     rows.append([_button(texts.say(BUTTONS, "bulletins", on=subs.bulletins), "abone b")])
     if not subs.stopped and any(following for _, following in subs.clusters):
         rows.append([_button(texts.say(BUTTONS, "stop_all"), "dur")])
-    text = message("members", name="subscriptions", subs=subs, changed=changed)
-    return Outcome(notice=changed).add(text, InlineKeyboardMarkup(rows))
+    # `changed` is a rendered message already (escaped HTML): shown as it is in the message,
+    # as plain text on the pressed button.
+    text = message("members", name="subscriptions", subs=subs,
+                   changed=Markup(changed) if changed else None)
+    notice = html.unescape(changed) if changed else None
+    return Outcome(notice=notice).add(text, InlineKeyboardMarkup(rows))
 
 
 async def abone(update: Update, context: KumeContext, arg: str | None) -> None:

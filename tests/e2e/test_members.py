@@ -355,3 +355,19 @@ async def test_a_member_link_follows_one_more_cluster_and_a_new_notice_is_asked_
     assert again.consent_version == "2" and count(bot_env, Person) == 1
     with Session(bot_env.engine) as session:
         assert len(followed_clusters(session, again.id)) == 3
+
+
+async def test_cluster_names_are_escaped_once_in_the_list_and_on_the_button(bot_env):
+    with session_scope(bot_env.engine) as session:
+        cluster = session.exec(select(Cluster).where(Cluster.code == "inoviz")).one()
+        cluster.name = "Ar & Ge <Küme>"
+        session.add(cluster)
+        inoviz = cluster.id
+    user = await join_member(bot_env, 2001, member_token(bot_env))
+    await user.send("/abone")
+    listing = await user.next_message()
+    await user.press(listing, f"c:abone k {inoviz}")
+    assert (await user.wait_answer())["text"] == "✅ Ar & Ge <Küme> takip ediliyor"
+    listing = await user.next_message()
+    assert "✅ Ar & Ge <Küme> takip ediliyor" in listing["text"]
+    assert "&amp;amp;" not in listing["raw_text"]
