@@ -10,7 +10,8 @@ from tracker.models import OrgKind, Person, Role
 COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "durum": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
     "gosterge": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER}),
-    "davet": frozenset({Role.ADMIN}),
+    # Admins invite anyone; agency staff and secretaries only cluster members (may_invite).
+    "davet": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
     "kilit": frozenset({Role.ADMIN, Role.AGENCY}),
     "rapor": frozenset({Role.ADMIN, Role.AGENCY}),
     # Behind the buttons of reminders; typed they work too.
@@ -18,12 +19,19 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "degil": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
     "iptal": frozenset(Role),
     "yardim": frozenset(Role),
+    # A member's own subscriptions and data (KVKK).
+    "abone": frozenset({Role.MEMBER}),
+    "dur": frozenset({Role.MEMBER}),
+    "verilerim": frozenset({Role.MEMBER}),
+    "sil": frozenset({Role.MEMBER}),
 }
 
 # The order commands are listed in menus and help.
 COMMAND_ORDER = (
     "durum", "gosterge", "ertele", "degil", "rapor", "kilit", "davet", "iptal", "yardim"
 )
+# A member's commands come first in their menu (COMMAND_ORDER holds everyone else's).
+MEMBER_ORDER = ("abone", "dur", "verilerim", "sil")
 
 
 def commands_for(person: Person | None, organisation_kind: OrgKind | None = None) -> list[str]:
@@ -31,7 +39,7 @@ def commands_for(person: Person | None, organisation_kind: OrgKind | None = None
         return ["yardim"]
     return [
         name
-        for name in COMMAND_ORDER
+        for name in (*MEMBER_ORDER, *COMMAND_ORDER)
         if person.role in COMMAND_ROLES[name]
         and (name != "gosterge" or may_enter_figures(person, organisation_kind))
     ]
@@ -42,6 +50,13 @@ def may_enter_figures(person: Person, organisation_kind: OrgKind | None) -> bool
     if person.role in (Role.ADMIN, Role.AGENCY):
         return True
     return person.role == Role.REPORTER and organisation_kind == OrgKind.CLUSTER_MANAGEMENT
+
+
+def may_invite(person: Person, role: Role) -> bool:
+    """Admins invite any role; agency staff and secretaries bring in cluster members only."""
+    if person.role == Role.ADMIN:
+        return True
+    return role == Role.MEMBER and person.role in (Role.AGENCY, Role.SECRETARY)
 
 
 def require(person: Person | None, command: str) -> Person:

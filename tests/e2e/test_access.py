@@ -35,6 +35,9 @@ PEOPLE: dict[str, tuple[str, Role] | None] = {
 COMMANDS = [
     "/start", "/yardim", "/iptal", "/davet", "/foo", "/gosterge", "/durum", "/ertele", "/degil"
 ]
+# A member's own commands (/verilerim last: it answers with a file after its message).
+COMMANDS += ["/abone", "/sil", "/dur", "/verilerim"]
+MEMBER_ONLY = {"/abone", "/sil", "/dur", "/verilerim"}
 
 UNREGISTERED = "Merhaba! Ben kume, İzmir Kalkınma Ajansı'nın kümelenme stratejisi"
 NO_DIALOG = "Şu anda yarım kalan bir işlem yok."
@@ -54,6 +57,10 @@ def refused(command: str) -> str:
     return f"⛔ /{command} komutu sizin rolünüz için açık değil."
 
 
+def member_commands_refused() -> dict[str, str]:
+    return {command: refused(command[1:]) for command in MEMBER_ONLY}
+
+
 # role -> command -> the start of the first reply. Refusals are marked by "⛔".
 TABLE: dict[str, dict[str, str]] = {
     "admin": {
@@ -66,17 +73,19 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        **member_commands_refused(),
     },
     "agency": {
         "/start": BACK,
         "/yardim": HELP,
         "/iptal": NO_DIALOG,
-        "/davet": refused("davet"),
+        "/davet": INVITE_USAGE,
         "/foo": UNKNOWN,
         "/gosterge": FIGURES_PICK,
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        **member_commands_refused(),
     },
     "reporter": {
         "/start": BACK,
@@ -88,6 +97,7 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        **member_commands_refused(),
     },
     "cluster reporter": {
         "/start": BACK,
@@ -99,17 +109,19 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        **member_commands_refused(),
     },
     "secretary": {
         "/start": BACK,
         "/yardim": HELP,
         "/iptal": NO_DIALOG,
-        "/davet": refused("davet"),
+        "/davet": INVITE_USAGE,
         "/foo": UNKNOWN,
         "/gosterge": refused("gosterge"),
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        **member_commands_refused(),
     },
     "member": {
         "/start": BACK,
@@ -121,6 +133,10 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": refused("durum"),
         "/ertele": refused("ertele"),
         "/degil": refused("degil"),
+        "/abone": "Abonelikleriniz",
+        "/sil": "Kaydınız silinsin mi?",
+        "/dur": "⏸ Tamam, tüm bildirimler durduruldu",
+        "/verilerim": "Hakkınızda saklananlar",
     },
     "unregistered": dict.fromkeys(COMMANDS, UNREGISTERED),
 }
@@ -167,6 +183,17 @@ async def join(env: BotEnv, user_id: int, organisation: str, role: Role, name: s
     return user
 
 
+async def join_member(env: BotEnv, user_id: int):
+    """A member: the information notice accepted, the firm question skipped."""
+    user = env.api.user(user_id, first_name="Ayşe")
+    await user.send(f"/start {env.invite('KY Organik Gıda', Role.MEMBER)}")
+    await user.press(await user.next_message(), "✅ Kabul ediyorum")
+    assert "Onayınız kaydedildi" in (await user.next_message())["text"]
+    await user.press(await user.next_message(), "Atla")
+    await user.next_message()
+    return user
+
+
 async def person_of(env: BotEnv, who: str, user_id: int = 1001):
     if who == "admin":
         user = env.api.user(ADMIN_ID, first_name="Zeynep")
@@ -175,6 +202,8 @@ async def person_of(env: BotEnv, who: str, user_id: int = 1001):
         return user
     if who == "unregistered":
         return env.api.user(user_id, first_name="Yabancı")
+    if who == "member":
+        return await join_member(env, user_id)
     organisation, role = PEOPLE[who]  # type: ignore[misc]
     return await join(env, user_id, organisation, role)
 

@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 
 from local_bot_api.formatting import EntityParseError, parse_html
 from tracker import texts
-from tracker.access import COMMAND_ORDER
+from tracker.access import COMMAND_ORDER, MEMBER_ORDER
 from tracker.db import create_db_engine
 from tracker.models import (
     Action,
@@ -48,6 +48,7 @@ from tracker.numbers import NumberFormatError
 from tracker.organisations import list_organisations
 from tracker.people import CreatedInvite
 from tracker.plans import find_item, plan_tree, resolve_plan
+from tracker.proposals import Proposal
 from tracker.quarters import ISTANBUL, Quarter, QuarterError
 from tracker.reports.summary import Short
 from tracker.reports.workbook import COLUMN_KEYS
@@ -65,6 +66,9 @@ Sample = dict[str, Any] | Callable[[NS], dict[str, Any] | list[dict[str, Any]]]
 # -- sample objects ---------------------------------------------------------------------------
 
 PERSON = Person(display_name=ODD, organisation_id=1, role=Role.REPORTER)
+MEMBER = Person(display_name=ODD, role=Role.MEMBER, firm=ODD, consent_version="1",
+                consent_at=datetime(2014, 4, 10, 7, tzinfo=UTC), bulletins=False,
+                stopped_at=datetime(2014, 4, 11, 7, tzinfo=UTC))
 ORG = Organisation(short="EBSO", name="Ege Bölgesi Sanayi Odası", kind=OrgKind.CHAMBER)
 ODD_ORG = Organisation(short="A&B <x>", name="A&B <x> Derneği", kind=OrgKind.OTHER)
 CLUSTER = Cluster(code="organik-gida", name="İzmir Organik Gıda Kümesi <&>")
@@ -210,12 +214,42 @@ SAMPLES: dict[str, list[Sample]] = {
         {"name": "report", "progress": BroadcastProgress(
             total=3000, sent=2990, blocked=3, failed=1, unknown=5, skipped=1)},
     ],
+    "messages/consent.j2": [
+        {"name": "notice", "cluster": CLUSTER, "version": "1"},
+        {"name": "declined"},
+        {"name": "welcome", "person": MEMBER, "cluster": CLUSTER},
+        {"name": "rejoined", "cluster": CLUSTER, "added": True},
+        {"name": "rejoined", "cluster": CLUSTER, "added": False},
+    ],
+    "messages/firm.j2": [
+        {"name": "firm", "person": MEMBER, "error": "Firma adı <boş> olamaz."},
+        {"name": "saved", "firm": ODD},
+        {"name": "skipped"},
+    ],
+    "messages/invite_qr.j2": [{"created": created_invite(True, CLUSTER)}],
+    "messages/members.j2": [
+        {"name": "subscriptions", "subs": NS(stopped=False), "changed": None},
+        {"name": "subscriptions", "subs": NS(stopped=True), "changed": "✅ <b>x</b>"},
+        {"name": "followed", "following": True, "cluster": CLUSTER},
+        {"name": "followed", "following": False, "cluster": CLUSTER},
+        {"name": "bulletins", "on": True},
+        {"name": "bulletins", "on": False},
+        {"name": "stopped", "followed": 2},
+        {"name": "stopped", "followed": 0},
+        {"name": "data", "person": MEMBER, "clusters": [CLUSTER.name], "rsvps": 2},
+        {"name": "data", "person": PERSON, "clusters": [], "rsvps": 0},
+        {"name": "delete_confirm"},
+        {"name": "deleted"},
+        {"name": "delete_kept"},
+        {"name": "not_member"},
+    ],
     "messages/cancelled.j2": [
+        {"had_dialog": True, "kind": "firm"},
         {"had_dialog": True, "kind": "status"},
         {"had_dialog": True, "kind": "figures"},
         {"had_dialog": False, "kind": None},
     ],
-    "messages/draft_expired.j2": [{"kind": "status"}, {"kind": "figures"}],
+    "messages/draft_expired.j2": [{"kind": "status"}, {"kind": "figures"}, {"kind": "firm"}],
     "messages/help.j2": [
         {
             "person": PERSON,
@@ -239,7 +273,8 @@ SAMPLES: dict[str, list[Sample]] = {
         {"kind": ODD, "during_update": True, "at": WHEN, "minutes": 15},
         {"kind": "OperationalError", "during_update": False, "at": WHEN, "minutes": 15},
     ],
-    "messages/invite_usage.j2": [{}, {"error": "Kullanım: /davet <kuruluş> <rol>"}],
+    "messages/invite_usage.j2": [
+        {}, {"error": "Kullanım: /davet <kuruluş> <rol>"}, {"admin": False}, {"admin": True}],
     "messages/no_dialog.j2": [{}],
     "messages/not_ours.j2": [{"quarter": Q, "actions": [ACTION]}, {"quarter": Q, "actions": []}],
     "messages/not_ours_sent.j2": [{"action": ACTION, "quarter": Q}],
@@ -325,6 +360,7 @@ SAMPLES: dict[str, list[Sample]] = {
             PERCENT, stored=Decimal(3), answer=Decimal("4.5"), mark="set", previous_period=None
         ),
         question(PERCENT, previous=None, mark="skipped"),
+        question(INDICATOR, proposal=Proposal(Decimal(42), "members", {"count": 42})),
         lambda real: [question(indicator) for indicator in real.indicators],
         {**question(INDICATOR, value=Decimal(9000), direction="above"), "name": "odd"},
         {**question(PERCENT, value=Decimal(1), direction="below"), "name": "odd"},
@@ -345,6 +381,8 @@ SAMPLES: dict[str, list[Sample]] = {
             "commands": list(COMMAND_ORDER),
         },
         {"person": PERSON, "organisation": ORG, "rebound": True, "commands": ["yardim"]},
+        {"person": MEMBER, "organisation": None, "rebound": False, "commands": ["abone"],
+         "returning": True, "stopped": True},
         {
             "person": PERSON,
             "organisation": ORG,
@@ -367,6 +405,13 @@ SAMPLES: dict[str, list[Sample]] = {
             "created": created_invite(False, None),
             "link": "https://t.me/kume_bot?start=a",
             "days": 14,
+        },
+        {
+            "created": CreatedInvite(
+                Invite(token="t", role=Role.MEMBER, multi=True, expires_at=WHEN), None, CLUSTER),
+            "link": "https://t.me/kume_bot?start=m",
+            "days": 90,
+            "qr": "afis.png",
         },
         {
             "created": created_invite(True, CLUSTER),
@@ -514,6 +559,7 @@ def _report_view(**extra: Any) -> NS:
         stale=Short((NS(action_code="E1.2.3", organisation_short=ODD, progress=40),)),
         implausible=Short((figure, share), 2),
         flag_count=6,
+        members=(1250, 40, 3),
     )
     return NS(**{**view, **extra})
 
@@ -545,11 +591,13 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "cluster": one(name=CLUSTER.name),
         "answer_action": one(code="E1.2.3"),
         "not_ours_action": one(code="E1.2.3"),
+        "follow": [{"name": CLUSTER.name * 3, "following": f} for f in (True, False)],
+        "bulletins": [{"on": True}, {"on": False}],
     },
     "texts/bot_profile.j2": {},
     "texts/commands.j2": {
         # Every command a menu lists needs a description.
-        "description": [{"name": name} for name in COMMAND_ORDER],
+        "description": [{"name": name} for name in (*MEMBER_ORDER, *COMMAND_ORDER)],
         "role": [{"role": role} for role in Role],
         "role_note": [{"role": Role.MEMBER}, {"role": Role.REPORTER}],
     },
@@ -572,6 +620,10 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "progress_not_number": one(value="yüzde kırk"),
         "not_a_description": [{"value": "%60", "progress_asked": a} for a in (True, False)],
         "progress_range": one(value="150"),
+    },
+    "texts/proposals.j2": {
+        "members": one(count=1250),
+        "member_change": one(before=40, after=42, joined=5, left=3),
     },
     "texts/numbers.j2": {
         "empty": one(text=""),
@@ -608,6 +660,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "plan_not_found": one(code="X", known=["A", "B"]),
         "cluster_not_found": one(code="yok"),
         "reopen_days": one(days=90),
+        "firm_too_long": one(length=250, limit=200),
     },
     "texts/plan_import.j2": {
         "located": [
@@ -769,6 +822,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
                     managements=(),
                     flag_count=0,
                     implausible=Short(()),
+                    members=None,
                 )
             },
         ],

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from tracker.dialogs.base import Engine
 from tracker.dialogs.figures import FiguresDialog
+from tracker.dialogs.firm import FirmDialog
 from tracker.dialogs.status import StatusDialog
 
-ENGINES: dict[str, Engine] = {engine.kind: engine for engine in (StatusDialog(), FiguresDialog())}
+ENGINES: dict[str, Engine] = {
+    engine.kind: engine for engine in (StatusDialog(), FiguresDialog(), FirmDialog())
+}
 
 
 def engine(kind: str) -> Engine:
