@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, or_, select
 
 from tracker.models import Cluster, ClusterFollow
+from tracker.rows import select_columns
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ def movements(
 
     started, ended = col(ClusterFollow.started_at), col(ClusterFollow.ended_at)
     rows = session.exec(
-        select(ClusterFollow.cluster_id, func.sum(following(start)), func.sum(following(end)),
-               func.sum(between(started)), func.sum(between(ended)))
+        select_columns(col(ClusterFollow.cluster_id), func.sum(following(start)),
+                       func.sum(following(end)), func.sum(between(started)),
+                       func.sum(between(ended)))
         .group_by(col(ClusterFollow.cluster_id))
     ).all()
     return {row[0]: (int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), int(row[4] or 0))

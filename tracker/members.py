@@ -24,6 +24,7 @@ from tracker.models import (
     Role,
 )
 from tracker.people import person_by_telegram, valid_invite
+from tracker.rows import table_of
 
 FIRM_MAX = 200
 
@@ -207,7 +208,7 @@ def _plain(value: Any) -> Any:
 def stored_about(session: Session, person: Person) -> dict[str, Any]:
     """Everything kume keeps about the person: their row and every row that names them."""
     data: dict[str, Any] = {
-        "person": {c.name: _plain(getattr(person, c.name)) for c in Person.__table__.columns}
+        "person": {c.name: _plain(getattr(person, c.name)) for c in table_of(Person).columns}
     }
     clusters = {c.id: c.code for c in session.exec(select(Cluster))}
     for table, column in _person_columns():
@@ -237,8 +238,8 @@ def forget(session: Session, person: Person, now: datetime) -> None:
         else:
             session.execute(sa.delete(table).where(column == person.id))
     session.execute(
-        sa.update(Invite.__table__)
-        .where(Invite.__table__.c.created_by_id == person.id)
+        sa.update(table_of(Invite))
+        .where(table_of(Invite).c.created_by_id == person.id)
         .values(created_by_id=None)
     )
     session.delete(person)

@@ -23,6 +23,7 @@ from tracker import members, texts
 from tracker.dialogs.registry import engine
 from tracker.errors import DomainError
 from tracker.models import Cluster, Person, Rsvp
+from tracker.rows import table_of
 
 ACCEPT, DECLINE = "kabul", "red"
 BUTTONS = "texts/buttons.j2"
@@ -144,7 +145,7 @@ async def verilerim(
         data = members.stored_about(session, person)
         subs = members.subscriptions(session, person)
         clusters = [cluster.name for cluster, following in subs.clusters if following]
-        rsvps = len(data.get(Rsvp.__tablename__, []))
+        rsvps = len(data.get(table_of(Rsvp).name, []))
         outcome = Outcome().add(
             message("members", name="data", person=person, clusters=clusters, rsvps=rsvps))
         body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
