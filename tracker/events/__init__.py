@@ -1,0 +1,1 @@
+"""Awareness events (action E3.1.4): dates, publishing, answers, changes and their figures."""
