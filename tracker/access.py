@@ -16,6 +16,17 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     # Behind the buttons of reminders; typed they work too.
     "ertele": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
     "degil": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
+    # Events (tracker.events): announcing, following, deciding, answering.
+    "etkinlik": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
+    "etkinlikler": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
+    "etkinlikdegistir": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
+    "etkinlikiptal": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
+    "etkinlikonay": frozenset({Role.ADMIN, Role.AGENCY}),
+    "etkinlikret": frozenset({Role.ADMIN, Role.AGENCY}),
+    # Behind the buttons of an event's notice; whether the person is in its audience is
+    # checked by tracker.events.rsvp.
+    "katilim": frozenset(Role),
+    "takvim": frozenset(Role),
     "iptal": frozenset(Role),
     "yardim": frozenset(Role),
 }
@@ -24,6 +35,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
 COMMAND_ORDER = (
     "durum", "gosterge", "ertele", "degil", "rapor", "kilit", "davet", "iptal", "yardim"
 )
+# Events: in the menu after /rapor (inserted, so the line above stays as it was).
+COMMAND_ORDER = (*COMMAND_ORDER[:5], "etkinlik", "etkinlikler", *COMMAND_ORDER[5:])
 
 
 def commands_for(person: Person | None, organisation_kind: OrgKind | None = None) -> list[str]:

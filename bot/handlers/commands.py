@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.context import in_session
-from bot.handlers import dialogs, reminders
+from bot.handlers import dialogs, events, reminders
 from bot.handlers.common import registered, sender, unregistered
 from bot.render import message
 from bot.replies import Outcome, deliver
@@ -52,6 +52,14 @@ ROUTES: dict[str, Route] = {
     "iptal": _cancel,
     "ertele": _snooze,
     "degil": _not_ours,
+    "etkinlik": _dialog("etkinlik", "event"),
+    "etkinlikler": events.etkinlikler,
+    "etkinlikdegistir": _dialog("etkinlikdegistir", "event_change"),
+    "etkinlikiptal": _dialog("etkinlikiptal", "event_cancel"),
+    "etkinlikonay": events.etkinlikonay,
+    "etkinlikret": _dialog("etkinlikret", "event_reject"),
+    "katilim": events.katilim,
+    "takvim": events.takvim,
 }
 
 

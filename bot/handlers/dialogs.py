@@ -101,6 +101,7 @@ async def _on_input(update: Update, context: ContextTypes.DEFAULT_TYPE, value: I
         return _answer(session, context, person, dialog, value, update.update_id)
 
     await for_person(update, context, act)
+    _wake_sender(context)
 
 
 async def on_press(
@@ -128,6 +129,15 @@ async def on_press(
         return _answer(session, context, person, dialog, ChoiceInput(press.key), who.update_id)
 
     await deliver(update, context, await in_session(context, work))
+    _wake_sender(context)
+
+
+def _wake_sender(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An answer may have queued rows (an event published): send them now, not at the next
+    poll."""
+    sender = services(context).sender
+    if sender is not None:
+        sender.wake()
 
 
 def _answer(
