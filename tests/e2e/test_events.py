@@ -22,7 +22,6 @@ from tracker.models import (
     Person,
     Role,
     Rsvp,
-    RsvpAnswer,
 )
 
 SECRETARY = 3001
