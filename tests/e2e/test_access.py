@@ -35,6 +35,7 @@ PEOPLE: dict[str, tuple[str, Role] | None] = {
 COMMANDS = [
     "/start", "/yardim", "/iptal", "/davet", "/foo", "/gosterge", "/durum", "/ertele", "/degil"
 ]
+COMMANDS += ["/etkinlik", "/etkinlikler"]  # events (tracker.events)
 
 UNREGISTERED = "Merhaba! Ben kume, İzmir Kalkınma Ajansı'nın kümelenme stratejisi"
 NO_DIALOG = "Şu anda yarım kalan bir işlem yok."
@@ -48,6 +49,8 @@ INVITE_USAGE = "Davet bağlantısı oluşturma"
 FIGURES_REFUSED = "⛔ Gösterge değerlerini küme yönetimleri ve ajans girer;"
 SNOOZE_USAGE = "Hatırlatmayı erteleme"
 NOT_OURS_USAGE = "Sorumlu olmadığınız eylemi bildirme"
+NEW_EVENT = "Yeni etkinlik duyurusu"
+EVENTS = "Etkinlikler"
 
 
 def refused(command: str) -> str:
@@ -66,6 +69,8 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/etkinlik": NEW_EVENT,
+        "/etkinlikler": EVENTS,
     },
     "agency": {
         "/start": BACK,
@@ -77,6 +82,8 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/etkinlik": NEW_EVENT,
+        "/etkinlikler": EVENTS,
     },
     "reporter": {
         "/start": BACK,
@@ -88,6 +95,8 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/etkinlik": refused("etkinlik"),
+        "/etkinlikler": refused("etkinlikler"),
     },
     "cluster reporter": {
         "/start": BACK,
@@ -99,6 +108,8 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/etkinlik": refused("etkinlik"),
+        "/etkinlikler": refused("etkinlikler"),
     },
     "secretary": {
         "/start": BACK,
@@ -110,6 +121,8 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/etkinlik": NEW_EVENT,
+        "/etkinlikler": EVENTS,
     },
     "member": {
         "/start": BACK,
@@ -121,6 +134,8 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": refused("durum"),
         "/ertele": refused("ertele"),
         "/degil": refused("degil"),
+        "/etkinlik": refused("etkinlik"),
+        "/etkinlikler": refused("etkinlikler"),
     },
     "unregistered": dict.fromkeys(COMMANDS, UNREGISTERED),
 }

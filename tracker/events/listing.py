@@ -12,8 +12,8 @@ from tracker.events.publish import may_manage
 from tracker.events.view import EventView, view_of
 from tracker.models import Event, Person
 
-PAST_SHOWN = 10
-UPCOMING_SHOWN = 20
+PAST_SHOWN = 5  # one message, with a button each
+UPCOMING_SHOWN = 10
 
 
 @dataclass(frozen=True)
