@@ -938,6 +938,8 @@ SAMPLES["messages/event.j2"] = [
     {"name": "cancel_confirm", "event": EVENT},
     {"name": "cancel_saved", "event": EVENT, "told": 3},
 ]
+SAMPLES["messages/draft_expired.j2"] += [{"kind": "event"}, {"kind": "event_change"}]
+SAMPLES["messages/cancelled.j2"] += [{"had_dialog": True, "kind": "event"}]
 MACRO_SAMPLES["texts/buttons.j2"].update({
     "default_action": one(code="E3.1.4"),
     "audience_cluster": [{"name": CLUSTER.name * 3, "ticked": t} for t in (True, False)],
