@@ -97,7 +97,8 @@ def test_the_waiting_list_is_served_in_order_and_each_promotion_told_once(engine
             place="Salon", cluster_ids=[cluster_id], capacity=2), creator, NOW, approval=False)
         assert made.id is not None
         moments = [NOW + timedelta(minutes=i) for i in range(5)]
-        results = [answer(session, made.id, p, True, t) for p, t in zip(people, moments)]
+        results = [answer(session, made.id, p, True, t)
+                   for p, t in zip(people, moments, strict=True)]
         assert [r.answer for r in results] == [RsvpAnswer.YES] * 2 + [RsvpAnswer.WAITING] * 3
         later = NOW + timedelta(hours=1)
         first = answer(session, made.id, people[0], False, later)
