@@ -6,7 +6,7 @@ each, the calendar file, /etkinlikler, and forged answer buttons."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from icalendar import Calendar
 from sqlmodel import Session, col, func, select
@@ -23,6 +23,7 @@ from tracker.models import (
     Role,
     Rsvp,
 )
+from tracker.quarters import ISTANBUL
 
 SECRETARY = 3001
 AGENCY = 3002
@@ -444,3 +445,22 @@ async def test_forged_answer_buttons_are_refused_and_change_nothing(bot_env):
     await member.press(notice, "✅ Katılacağım")
     assert "başladı ya da geçti" in (await member.next_message())["text"]
     assert rsvps(bot_env, event_id) == {}
+
+
+# -- when notices go ---------------------------------------------------------------------------
+
+
+async def test_an_event_announced_at_night_reaches_members_in_the_morning(bot_env):
+    """Quiet hours apply to events; the working-day rule does not (the morning is a Sunday)."""
+    bot_env.clock.set(datetime(2014, 4, 12, 22, 30, tzinfo=ISTANBUL))  # Saturday night
+    add_members(bot_env, [5001])
+    user = await secretary(bot_env)
+    await publish(bot_env, user)
+    await bot_env.app.sender.drain()
+    await bot_env.api.user(5001).assert_no_reply(within=0.2)
+    [row] = rows_of(bot_env, "event_notice")
+    assert row.status == "pending"
+
+    bot_env.clock.set(datetime(2014, 4, 13, 9, 5, tzinfo=ISTANBUL))  # Sunday morning
+    await bot_env.app.sender.drain()
+    await told(bot_env, 5001)
