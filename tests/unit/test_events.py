@@ -53,6 +53,7 @@ def test_the_calendar_file_escapes_text_and_keeps_its_uid():
     entry = Calendar.from_ical(raw).walk("VEVENT")[0]
     assert str(entry["summary"]) == ODD and str(entry["description"]) == ODD
     assert str(entry["location"]) == "Salon, 2; kat"
+    assert b"DTSTART:20140510T070000Z" in raw  # 10:00 in İstanbul, in UTC
     assert entry["dtstart"].dt == NOW + timedelta(days=30)
     assert entry["dtend"].dt == NOW + timedelta(days=30, hours=2)
     changed = Calendar.from_ical(ics.calendar_file(event(revision=3), NOW)).walk("VEVENT")[0]

@@ -7,7 +7,7 @@ the entry (SEQUENCE grows with every change) instead of adding a second one.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
@@ -28,9 +28,11 @@ def file_name(event: Event) -> str:
 def calendar_file(event: Event, now: datetime) -> bytes:
     entry = CalendarEvent()
     entry.add("uid", uid(event))
-    entry.add("dtstamp", now)
-    entry.add("dtstart", event.starts_at)
-    entry.add("dtend", event.ends_at or event.starts_at + DEFAULT_LENGTH)
+    # In UTC ("...Z"): a TZID would need a VTIMEZONE component that some calendars ignore.
+    start = event.starts_at.astimezone(UTC)
+    entry.add("dtstamp", now.astimezone(UTC))
+    entry.add("dtstart", start)
+    entry.add("dtend", (event.ends_at or event.starts_at + DEFAULT_LENGTH).astimezone(UTC))
     entry.add("summary", event.title)
     entry.add("sequence", event.revision - 1)
     if event.description:
