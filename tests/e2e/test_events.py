@@ -5,14 +5,18 @@ each, the calendar file, /etkinlikler, and forged answer buttons."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from icalendar import Calendar
 from sqlmodel import Session, col, func, select
 
+from bot.simulator import run_script
 from tests.e2e.conftest import BotEnv
-from tracker.db import session_scope
+from tests.e2e.test_simulator import _config
+from tracker.db import create_db_engine, session_scope
 from tracker.models import (
     Cluster,
     ClusterFollow,
@@ -96,7 +100,7 @@ async def fill_event(user, *, title: str = "Organik tarım buluşması",
 async def publish(env: BotEnv, user, **answers) -> int:
     preview = await fill_event(user, **answers)
     await user.press(preview, "📤 Gönder")
-    await user.wait_for(lambda m: "Duyuru kuyruğa alındı" in m.get("text", ""))
+    await user.wait_for(lambda m: "üyeye gönderiliyor" in m.get("text", ""))
     with Session(env.engine) as session:
         return session.exec(select(Event.id).order_by(col(Event.id).desc())).first()
 
@@ -177,7 +181,7 @@ async def test_a_secretary_announces_an_event_and_members_answer(bot_env):
     assert "Etkinlik nerede?" in (await user.next_message())["text"]
     await answer(user, "https://meet.example.org/organik", "Üyeler duyuruyu şöyle görecek")
     await user.press(user.last, "📤 Gönder")
-    await user.wait_for(lambda m: "Duyuru kuyruğa alındı" in m.get("text", ""))
+    await user.wait_for(lambda m: "üyeye gönderiliyor" in m.get("text", ""))
 
     member_notice = await told(bot_env, 5001)
     assert member_notice["text"] == preview["text"].split("━━━━━━━━━━━━\n")[1].replace(
@@ -464,3 +468,26 @@ async def test_an_event_announced_at_night_reaches_members_in_the_morning(bot_en
     bot_env.clock.set(datetime(2014, 4, 13, 9, 5, tzinfo=ISTANBUL))  # Sunday morning
     await bot_env.app.sender.drain()
     await told(bot_env, 5001)
+
+
+# -- the simulator -----------------------------------------------------------------------------
+
+
+def test_the_example_script_announces_an_event(db_url):
+    """examples/etkinlik.txt, as `kume simulate --script` plays it."""
+    out = io.StringIO()
+    script = Path(__file__).parents[2] / "examples" / "etkinlik.txt"
+    assert run_script(_config(db_url), script, out=out) == 0
+    transcript = out.getvalue()
+    assert "⚠️ Bu tarih okunamadı." in transcript
+    assert "⚠️ 12 Mayıs 2013 14:00 geçmişte kalıyor" in transcript
+    assert "🔗 https://meet.example.org/organik" in transcript
+    assert "seçtiğiniz kümeleri takip eden üye henüz yok" in transcript
+    assert "Katılacak: 0 · Katılamayacak: 0 · Bekleyen: 0" in transcript
+    engine = create_db_engine(db_url)
+    try:
+        with Session(engine) as session:
+            event = session.exec(select(Event)).one()
+    finally:
+        engine.dispose()
+    assert event.online_url == "https://meet.example.org/organik" and event.capacity == 40

@@ -38,7 +38,7 @@ from tracker.dialogs.base import (
 )
 from tracker.errors import DomainError
 from tracker.events.dates import EventDateError, parse_event_time
-from tracker.events.publish import NewEvent, approval_needed, create_event
+from tracker.events.publish import NewEvent, approval_needed, create_event, queued
 from tracker.events.view import EventView, cluster_names
 from tracker.models import Action, Cluster, Plan
 from tracker.numbers import NumberFormatError, parse_tr_figure
@@ -257,7 +257,9 @@ class EventDialog(StepEngine):
             return refusal_of(error)
         params = self._preview(here)
         service.close(here.session, here.dialog)
-        return Turn(None, self.say("sent", **params, event_id=event.id))
+        assert event.id is not None
+        return Turn(None, self.say("sent", **params, event_id=event.id,
+                                   queued=queued(here.session, event.id)))
 
     def ask_edit(self, here: Here[EventDraft]) -> Question:
         rows = [[Choice(f"e:{name}", button("event_field", field=name))] for name in ORDER]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from tracker import texts
 from tracker.audience import members_of
@@ -125,10 +125,20 @@ def announce(session: Session, event: Event, now: datetime,
              started_by: Person | None) -> Broadcast:
     """Every member of the audience gets the notice (the starter sees its progress)."""
     assert event.id is not None
+    recipients = audience(session, event)
     return start_broadcast(
-        session, text=notice_text(view_of(session, event)), recipients=audience(session, event),
-        subject=subject(event.id), period="notice", now=now, started_by=started_by,
+        session, text=notice_text(view_of(session, event)), recipients=recipients,
+        subject=subject(event.id), period="notice", now=now,
+        # Nobody to tell: no "0 / 0" progress message (the secretary's reply says so).
+        started_by=started_by if recipients else None,
         kind=EVENT_NOTICE, buttons=member_buttons(event.id))
+
+
+def queued(session: Session, event_id: int) -> int:
+    """How many members the notice was written for."""
+    return session.exec(select(func.count()).select_from(Notification).where(
+        col(Notification.kind) == EVENT_NOTICE,
+        col(Notification.subject) == subject(event_id))).one()
 
 
 def approvers(session: Session) -> list[Person]:
