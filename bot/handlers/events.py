@@ -23,7 +23,7 @@ from tracker.dialogs.event_manage import event_id_of
 from tracker.errors import DomainError, NotFound
 from tracker.events import ics
 from tracker.events.listing import listed, upcoming_and_past
-from tracker.events.publish import approve, get_event, may_manage
+from tracker.events.publish import MANAGERS, approve, get_event, may_manage
 from tracker.events.rsvp import ANSWER_WORDS, answer, in_audience
 from tracker.events.view import view_of
 from tracker.models import Event, EventStatus, Person, RsvpAnswer
@@ -75,6 +75,9 @@ def _detail(session: Session, person: Person, event_id: int, now: datetime) -> O
     if item.manageable and open_ and event.starts_at > now:
         rows.append([(texts.say(B, "change_event"), f"etkinlikdegistir {event_id}"),
                      (texts.say(B, "cancel_event"), f"etkinlikiptal {event_id}")])
+    if event.status == EventStatus.PENDING_APPROVAL and person.role in MANAGERS:
+        rows.append([(texts.say(B, "approve"), f"etkinlikonay {event_id}"),
+                     (texts.say(B, "reject"), f"etkinlikret {event_id}")])
     if event.status == EventStatus.PUBLISHED:
         # `/yoklama <id>`: the check-in QR (the check-in module's route).
         rows.append([(texts.say(B, "checkin_qr"), f"yoklama {event_id}")])

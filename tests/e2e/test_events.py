@@ -289,6 +289,14 @@ async def test_approval_rejected_with_a_reason(bot_env):
     user = await secretary(bot_env)
     await user.press(await fill_event(user), "📤 Gönder")
     request = await told(bot_env, AGENCY, "Onay bekleyen etkinlik")
+    # The same decision is offered from /etkinlikler.
+    await agency.send("/etkinlikler")
+    listing = await agency.next_message()
+    assert "⏳ onay bekliyor" in listing["text"]
+    await agency.press(listing, buttons(listing)[0])
+    detail = await agency.next_message()
+    assert buttons(detail) == ["🗓 Tarih/yer değiştir", "❌ İptal et", "✅ Onayla",
+                               "⛔ Reddet (gerekçe)", "↩︎ Etkinlikler"]
     await agency.press(request, "⛔ Reddet (gerekçe)")
     assert "neden onaylamıyorsunuz" in (await agency.next_message())["text"]
     await answer(agency, f"Tarih bayrama denk {ODD}", "Etkinlik reddedildi")
