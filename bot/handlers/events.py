@@ -11,10 +11,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.context import services
+from bot.context import KumeContext
 from bot.handlers.common import for_person
 from bot.render import message
 from bot.replies import Outcome
@@ -50,9 +49,9 @@ def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
         target)) for label, target in row] for row in rows])
 
 
-async def etkinlikler(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def etkinlikler(update: Update, context: KumeContext,
                       argument: str | None) -> None:
-    now = services(context).clock.now()
+    now = context.services.clock.now()
 
     def act(session: Session, person: Person) -> Outcome:
         if argument:
@@ -85,10 +84,10 @@ def _detail(session: Session, person: Person, event_id: int, now: datetime) -> O
     return Outcome().add(message("event", name="detail", item=item), _markup(rows))
 
 
-async def katilim(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def katilim(update: Update, context: KumeContext,
                   argument: str | None) -> None:
     """A member's answer from a notice's button: "/katilim <event id> evet|hayir"."""
-    now = services(context).clock.now()
+    now = context.services.clock.now()
     calendar = CalendarFile()
 
     def act(session: Session, person: Person) -> Outcome:
@@ -112,13 +111,13 @@ async def katilim(update: Update, context: ContextTypes.DEFAULT_TYPE,
 
     await for_person(update, context, act, "katilim")
     await _send_calendar(update, context, calendar)
-    services(context).sender.wake()  # a promotion's notice
+    context.services.sender.wake()  # a promotion's notice
 
 
-async def takvim(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def takvim(update: Update, context: KumeContext,
                  argument: str | None) -> None:
     """The calendar file of an event its audience (or a manager) may see."""
-    now = services(context).clock.now()
+    now = context.services.clock.now()
     calendar = CalendarFile()
 
     def act(session: Session, person: Person) -> Outcome:
@@ -133,9 +132,9 @@ async def takvim(update: Update, context: ContextTypes.DEFAULT_TYPE,
     await _send_calendar(update, context, calendar)
 
 
-async def etkinlikonay(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def etkinlikonay(update: Update, context: KumeContext,
                        argument: str | None) -> None:
-    now = services(context).clock.now()
+    now = context.services.clock.now()
 
     def act(session: Session, person: Person) -> Outcome:
         event = approve(session, event_id_of(argument), person, now)
@@ -143,10 +142,10 @@ async def etkinlikonay(update: Update, context: ContextTypes.DEFAULT_TYPE,
                                      event=view_of(session, event)))
 
     await for_person(update, context, act, "etkinlikonay")
-    services(context).sender.wake()
+    context.services.sender.wake()
 
 
-async def _send_calendar(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def _send_calendar(update: Update, context: KumeContext,
                          calendar: CalendarFile) -> None:
     chat = update.effective_chat
     if calendar.data is None or chat is None:
