@@ -27,6 +27,7 @@ from tracker.dialogs.base import (
     Input,
     Question,
     Reading,
+    Refusal,
     Step,
     StepEngine,
     Turn,
@@ -38,7 +39,13 @@ from tracker.dialogs.base import (
 )
 from tracker.errors import DomainError
 from tracker.events.dates import EventDateError, parse_event_time
-from tracker.events.publish import NewEvent, approval_needed, create_event, queued
+from tracker.events.publish import (
+    NewEvent,
+    approval_needed,
+    approvers,
+    create_event,
+    queued,
+)
 from tracker.events.view import EventView, cluster_names
 from tracker.models import Action, Cluster, Plan
 from tracker.numbers import NumberFormatError, parse_tr_figure
@@ -259,7 +266,8 @@ class EventDialog(StepEngine):
         service.close(here.session, here.dialog)
         assert event.id is not None
         return Turn(None, self.say("sent", **params, event_id=event.id,
-                                   queued=queued(here.session, event.id)))
+                                   queued=queued(here.session, event.id),
+                                   approvers=len(approvers(here.session)) if approval else 0))
 
     def ask_edit(self, here: Here[EventDraft]) -> Question:
         rows = [[Choice(f"e:{name}", button("event_field", field=name))] for name in ORDER]
@@ -279,7 +287,7 @@ class EventDialog(StepEngine):
         return Goto(field, draft)
 
 
-def _text(value: Input, limit: int) -> str | Any:
+def _text(value: Input, limit: int) -> str | Refusal:
     """A one-line text answer, or the refusal saying what is wrong with it."""
     text = typed(value)
     if text is None:

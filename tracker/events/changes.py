@@ -117,9 +117,9 @@ def _unsent(event: Event) -> sa.ColumnElement[bool]:
 
 
 def _restate_unsent(session: Session, event: Event, text: str) -> None:
-    session.exec(sa.update(Notification).where(_unsent(event)).values(text=text))  # type: ignore[call-overload]
+    session.execute(sa.update(Notification).where(_unsent(event)).values(text=text))
 
 
 def _drop_unsent(session: Session, event: Event) -> None:
-    session.exec(sa.update(Notification).where(_unsent(event)).values(  # type: ignore[call-overload]
+    session.execute(sa.update(Notification).where(_unsent(event)).values(
         status=NotificationStatus.SKIPPED, last_error="event cancelled"))
