@@ -21,6 +21,8 @@ class BotSettings:
     sending: SendLimits = field(default_factory=SendLimits)
     # [members] notice_version: the KVKK information notice a member accepts.
     notice_version: str = "1"
+    # [events] approval: an agency person approves every event before members are told.
+    event_approval: bool = False
 
     @classmethod
     def from_config(cls, config: Config) -> BotSettings:
@@ -32,4 +34,5 @@ class BotSettings:
             sending=SendLimits(rate=config.sending.rate,
                                paid_broadcast=config.sending.paid_broadcast),
             notice_version=config.members.notice_version,
+            event_approval=config.events.approval,
         )

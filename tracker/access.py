@@ -17,6 +17,17 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     # Behind the buttons of reminders; typed they work too.
     "ertele": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
     "degil": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
+    # Events (tracker.events): announcing, following, deciding, answering.
+    "etkinlik": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
+    "etkinlikler": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
+    "etkinlikdegistir": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
+    "etkinlikiptal": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
+    "etkinlikonay": frozenset({Role.ADMIN, Role.AGENCY}),
+    "etkinlikret": frozenset({Role.ADMIN, Role.AGENCY}),
+    # Behind the buttons of an event's notice; whether the person is in its audience is
+    # checked by tracker.events.rsvp.
+    "katilim": frozenset(Role),
+    "takvim": frozenset(Role),
     "iptal": frozenset(Role),
     "yardim": frozenset(Role),
     # A member's own subscriptions and data (KVKK).
@@ -28,7 +39,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
 
 # The order commands are listed in menus and help.
 COMMAND_ORDER = (
-    "durum", "gosterge", "ertele", "degil", "rapor", "kilit", "davet", "iptal", "yardim"
+    "durum", "gosterge", "ertele", "degil", "rapor", "etkinlik", "etkinlikler", "kilit", "davet",
+    "iptal", "yardim",
 )
 # A member's commands come first in their menu (COMMAND_ORDER holds everyone else's).
 MEMBER_ORDER = ("abone", "dur", "verilerim", "sil")

@@ -100,6 +100,7 @@ async def _on_input(update: Update, context: KumeContext, value: Input) -> None:
         return _answer(session, context, person, dialog, value, update.update_id)
 
     await for_person(update, context, act)
+    _wake_sender(context)
 
 
 async def on_press(
@@ -127,6 +128,13 @@ async def on_press(
         return _answer(session, context, person, dialog, ChoiceInput(press.key), who.update_id)
 
     await deliver(update, context, await in_session(context, work))
+    _wake_sender(context)
+
+
+def _wake_sender(context: KumeContext) -> None:
+    """An answer may have queued rows (an event published): send them now, not at the next
+    poll."""
+    context.services.sender.wake()
 
 
 def _answer(

@@ -35,6 +35,7 @@ PEOPLE: dict[str, tuple[str, Role] | None] = {
 COMMANDS = [
     "/start", "/yardim", "/iptal", "/davet", "/foo", "/gosterge", "/durum", "/ertele", "/degil"
 ]
+COMMANDS += ["/etkinlik", "/etkinlikler"]  # events (tracker.events)
 # A member's own commands (/verilerim last: it answers with a file after its message).
 COMMANDS += ["/abone", "/sil", "/dur", "/verilerim"]
 MEMBER_ONLY = {"/abone", "/sil", "/dur", "/verilerim"}
@@ -51,6 +52,8 @@ INVITE_USAGE = "Davet bağlantısı oluşturma"
 FIGURES_REFUSED = "⛔ Gösterge değerlerini küme yönetimleri ve ajans girer;"
 SNOOZE_USAGE = "Hatırlatmayı erteleme"
 NOT_OURS_USAGE = "Sorumlu olmadığınız eylemi bildirme"
+NEW_EVENT = "Yeni etkinlik duyurusu"
+EVENTS = "Etkinlikler"
 
 
 def refused(command: str) -> str:
@@ -74,6 +77,8 @@ TABLE: dict[str, dict[str, str]] = {
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
         **member_commands_refused(),
+        "/etkinlik": NEW_EVENT,
+        "/etkinlikler": EVENTS,
     },
     "agency": {
         "/start": BACK,
@@ -86,6 +91,8 @@ TABLE: dict[str, dict[str, str]] = {
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
         **member_commands_refused(),
+        "/etkinlik": NEW_EVENT,
+        "/etkinlikler": EVENTS,
     },
     "reporter": {
         "/start": BACK,
@@ -98,6 +105,8 @@ TABLE: dict[str, dict[str, str]] = {
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
         **member_commands_refused(),
+        "/etkinlik": refused("etkinlik"),
+        "/etkinlikler": refused("etkinlikler"),
     },
     "cluster reporter": {
         "/start": BACK,
@@ -110,6 +119,8 @@ TABLE: dict[str, dict[str, str]] = {
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
         **member_commands_refused(),
+        "/etkinlik": refused("etkinlik"),
+        "/etkinlikler": refused("etkinlikler"),
     },
     "secretary": {
         "/start": BACK,
@@ -122,6 +133,8 @@ TABLE: dict[str, dict[str, str]] = {
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
         **member_commands_refused(),
+        "/etkinlik": NEW_EVENT,
+        "/etkinlikler": EVENTS,
     },
     "member": {
         "/start": BACK,
@@ -137,6 +150,8 @@ TABLE: dict[str, dict[str, str]] = {
         "/sil": "Kaydınız silinsin mi?",
         "/dur": "⏸ Tamam, tüm bildirimler durduruldu",
         "/verilerim": "Hakkınızda saklananlar",
+        "/etkinlik": refused("etkinlik"),
+        "/etkinlikler": refused("etkinlikler"),
     },
     "unregistered": dict.fromkeys(COMMANDS, UNREGISTERED),
 }

@@ -935,6 +935,101 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
 }
 
 
+# -- events (tracker.events, tracker/dialogs/event*.py) --------------------------------------
+
+EVENT = NS(title=ODD * 10, starts_at=WHEN, place=ODD, online_url=None, description=ODD * 100,
+           audience=[CLUSTER.name, ODD], action_code="E3.1.4", capacity=1200, id=7,
+           status="published")
+ONLINE = NS(**{**vars(EVENT), "place": None, "online_url": "https://meet.example.org/a?b=<&>",
+               "audience": [], "capacity": None, "description": "", "status": "cancelled"})
+EVENT_DRAFT = {"action_code": "E3.1.4", "title": ODD}
+FIGURES = NS(told=1200, yes=40, no=3, waiting=2, attended=None, satisfaction=None)
+FULL_FIGURES = NS(told=1200, yes=40, no=3, waiting=2, attended=35, satisfaction=Decimal("4.25"))
+LISTED = NS(event=EVENT, figures=FIGURES, manageable=True)
+
+
+def event_step(name: str, **extra: Any) -> dict[str, Any]:
+    """An /etkinlik step with what the engine always passes (tracker/dialogs/event.py)."""
+    params = {"draft": EVENT_DRAFT, "now": WHEN, "default_action": "E3.1.4", "error": None}
+    return {"name": name, **params, **extra}
+
+
+SAMPLES["messages/event.j2"] = [
+    event_step("title", resumed=True),
+    event_step("title", error="Lütfen <kısa> & bir metin"),
+    event_step("when"), event_step("place"), event_step("description"),
+    event_step("audience", chosen=[CLUSTER.name]), event_step("audience", chosen=[]),
+    event_step("action"), event_step("capacity"),
+    event_step("preview", event=EVENT, approval=True),
+    event_step("edit", event=ONLINE, approval=False),
+    event_step("sent", event=EVENT, approval=True, event_id=7, queued=0, approvers=2),
+    event_step("sent", event=EVENT, approval=True, event_id=7, queued=0, approvers=0),
+    event_step("sent", event=EVENT, approval=False, event_id=7, queued=1200, approvers=0),
+    event_step("sent", event=EVENT, approval=False, event_id=7, queued=0, approvers=0),
+    {"name": "dropped"},
+    {"name": "notice", "event": EVENT}, {"name": "notice", "event": ONLINE},
+    {"name": "approval", "event": EVENT, "creator": PERSON},
+    {"name": "approval", "event": ONLINE, "creator": None},
+    {"name": "approved", "event": EVENT, "reason": None},
+    {"name": "rejected", "event": EVENT, "reason": ODD * 20},
+    {"name": "approved_by_you", "event": EVENT},
+    {"name": "reject_reason", "event": EVENT},
+    {"name": "reject_saved", "event": EVENT, "reason": ODD},
+    {"name": "changed", "event": EVENT, "was": NS(starts_at=WHEN.replace(day=9), place=None,
+                                                 online_url="https://a.org/<&>")},
+    {"name": "changed", "event": EVENT, "was": NS(starts_at=WHEN, place=ODD, online_url=None)},
+    {"name": "cancelled", "event": EVENT},
+    {"name": "promoted", "event": EVENT},
+    *({"name": "rsvp", "event": EVENT, "answer": a, "changed": c}
+      for a in ("yes", "no", "waiting") for c in (True, False)),
+    {"name": "calendar", "event": EVENT},
+    {"name": "list", "upcoming": [LISTED] * 10, "past": [LISTED] * 5},
+    {"name": "list", "upcoming": [], "past": []},
+    {"name": "detail", "item": NS(event=EVENT, figures=FULL_FIGURES, manageable=False)},
+    {"name": "change_field", "event": EVENT, "draft": NS(starts_at=None)},
+    {"name": "change_when", "event": EVENT, "draft": NS(starts_at=None)},
+    {"name": "change_place", "event": ONLINE, "draft": NS(starts_at=None)},
+    {"name": "change_confirm", "event": EVENT,
+     "draft": NS(starts_at=WHEN, place=None, online_url="https://b.org/?<&>")},
+    {"name": "change_confirm", "event": EVENT,
+     "draft": NS(starts_at=None, place=ODD, online_url=None)},
+    {"name": "change_saved", "event": EVENT, "told": 1200},
+    {"name": "change_saved", "event": EVENT, "told": 0},
+    {"name": "change_dropped"},
+    {"name": "cancel_confirm", "event": EVENT},
+    {"name": "cancel_saved", "event": EVENT, "told": 3},
+]
+SAMPLES["messages/draft_expired.j2"] += [{"kind": "event"}, {"kind": "event_change"}]
+SAMPLES["messages/cancelled.j2"] += [{"had_dialog": True, "kind": "event"}]
+MACRO_SAMPLES["texts/buttons.j2"].update({
+    "default_action": one(code="E3.1.4"),
+    "audience_cluster": [{"name": CLUSTER.name * 3, "ticked": t} for t in (True, False)],
+    "audience_done": one(count=2),
+    "event_field": [{"field": f} for f in (
+        "title", "when", "place", "description", "audience", "action", "capacity")],
+    "event_item": one(title=ODD * 5, when="12.05"),
+})
+MACRO_SAMPLES["texts/dialog_errors.j2"].update({
+    "type_action_code": one(code="E3.1.4"),
+    "unknown_action_code": one(code=ODD, default="E3.1.4"),
+    "capacity_not_number": one(value="kırk"),
+    "capacity_range": one(value="0", limit=100000),
+})
+MACRO_SAMPLES["texts/errors.j2"].update({
+    "event_date_month": one(word="mayisin"),
+    "event_date_invalid_day": one(day=31, month=2, year=2014),
+    "event_date_invalid_time": one(hour=25, minute=0),
+    "event_date_past": one(moment=WHEN, now=WHEN),
+    "event_date_far": one(moment=WHEN),
+    "event_cancelled": one(title=ODD),
+    "event_not_open": one(title=ODD),
+    "event_past": [{"title": ODD}, {"title": None}],
+    "event_not_for_you": one(title=ODD),
+    "event_decided": [{"status": s} for s in ("published", "rejected", "cancelled")],
+    "event_changed_meanwhile": one(title=ODD),
+})
+
+
 # -- discovery --------------------------------------------------------------------------------
 
 
