@@ -194,7 +194,8 @@ async def sweep_drafts(context: KumeContext) -> None:
         context, lambda session: expire_drafts(session, svc.clock.now(), svc.settings.draft_ttl)
     )
     for draft in expired:
-        if draft.telegram_user_id is None:
+        # A member's optional firm question just goes: no message about it days later.
+        if draft.telegram_user_id is None or draft.kind == "firm":
             continue
         try:
             await context.bot.send_message(

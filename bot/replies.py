@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
-from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, Update
+from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import KumeContext
@@ -20,6 +21,16 @@ class Reply:
 
 
 @dataclass
+class Attachment:
+    """A file sent after the replies: a photo (a QR code) or a document (a JSON export)."""
+
+    data: bytes
+    file_name: str
+    photo: bool = False
+    caption: str | None = None  # Telegram HTML
+
+
+@dataclass
 class Outcome:
     replies: list[Reply] = field(default_factory=list)
     # Set the chat's command menu to these (the person's role changed or was confirmed).
@@ -27,6 +38,7 @@ class Outcome:
     # Shown as a small notice on the pressed button (callback queries only).
     notice: str | None = None
     alert: bool = False
+    files: list[Attachment] = field(default_factory=list)
 
     def add(self, text: str, markup: InlineKeyboardMarkup | None = None) -> Outcome:
         self.replies.append(Reply(text, markup))
@@ -58,3 +70,7 @@ async def deliver(update: Update, context: KumeContext, outcome: Outcome) -> Non
         )
     for reply in outcome.replies:
         await send_html(context.bot, chat.id, reply.text, reply.markup)
+    for file in outcome.files:
+        upload = InputFile(file.data, filename=file.file_name)
+        send = context.bot.send_photo if file.photo else context.bot.send_document
+        await send(chat.id, upload, caption=file.caption, parse_mode=ParseMode.HTML)

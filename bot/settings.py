@@ -19,6 +19,10 @@ class BotSettings:
     # How often the scheduler looks for due work (0: never, e.g. in tests that drive it).
     tick_seconds: int = 60
     sending: SendLimits = field(default_factory=SendLimits)
+    # [members] notice_version: the KVKK information notice a member accepts.
+    notice_version: str = "1"
+    # [events] approval: an agency person approves every event before members are told.
+    event_approval: bool = False
 
     @classmethod
     def from_config(cls, config: Config) -> BotSettings:
@@ -29,4 +33,6 @@ class BotSettings:
             draft_ttl=timedelta(hours=config.dialogs.draft_ttl_hours),
             sending=SendLimits(rate=config.sending.rate,
                                paid_broadcast=config.sending.paid_broadcast),
+            notice_version=config.members.notice_version,
+            event_approval=config.events.approval,
         )

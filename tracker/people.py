@@ -42,7 +42,7 @@ def person_by_telegram(session: Session, telegram_user_id: int) -> Person | None
 @dataclass
 class CreatedInvite:
     invite: Invite
-    organisation: Organisation
+    organisation: Organisation | None  # None: a member invite, which names a cluster only
     cluster: Cluster | None
 
     def link(self, bot_username: str) -> str:
@@ -52,7 +52,7 @@ class CreatedInvite:
 def create_invite(
     session: Session,
     *,
-    organisation: str,
+    organisation: str | None,
     role: Role,
     now: datetime,
     cluster: str | None = None,
@@ -60,8 +60,11 @@ def create_invite(
     days: int = 14,
     created_by: Person | None = None,
 ) -> CreatedInvite:
-    org = find_organisation(session, organisation)
-    if org.kind == OrgKind.GROUP:
+    # Members come from a cluster's member firms, not from the plan's organisations.
+    if organisation is None and role != Role.MEMBER:
+        raise DomainError("invite_needs_org")
+    org = find_organisation(session, organisation) if organisation is not None else None
+    if org is not None and org.kind == OrgKind.GROUP:
         raise DomainError("invite_group", short=org.short)
     if days < 1 or days > 365:
         raise DomainError("invite_days", days=days)
@@ -70,13 +73,13 @@ def create_invite(
         cluster_row = session.exec(select(Cluster).where(Cluster.code == cluster)).first()
         if cluster_row is None:
             raise NotFound("cluster_not_found", code=cluster)
-    elif org.cluster_id is not None:
+    elif org is not None and org.cluster_id is not None:
         cluster_row = session.get(Cluster, org.cluster_id)
     if role == Role.MEMBER and cluster_row is None:
         raise DomainError("member_needs_cluster")
     invite = Invite(
         token=secrets.token_urlsafe(18),
-        organisation_id=org.id,
+        organisation_id=org.id if org is not None else None,
         role=role,
         cluster_id=cluster_row.id if cluster_row else None,
         multi=multi,
@@ -96,14 +99,20 @@ class Registration:
     rebound: bool  # the person was registered before and now has a new organisation or role
 
 
-def redeem_invite(
-    session: Session, *, token: str, telegram_user_id: int, display_name: str, now: datetime
-) -> Registration:
+def valid_invite(session: Session, token: str, now: datetime) -> Invite:
+    """The invite behind `token`, if it may still be used; else a DomainError saying why."""
     invite = session.exec(select(Invite).where(Invite.token == token)).first()
     if invite is None or invite.revoked:
         raise DomainError("invite_invalid")
     if now >= invite.expires_at:
         raise DomainError("invite_expired")
+    return invite
+
+
+def redeem_invite(
+    session: Session, *, token: str, telegram_user_id: int, display_name: str, now: datetime
+) -> Registration:
+    invite = valid_invite(session, token, now)
     person = person_by_telegram(session, telegram_user_id)
     if invite.uses > 0 and not invite.multi and (person is None or person.invite_id != invite.id):
         raise DomainError("invite_used")

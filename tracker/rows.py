@@ -66,3 +66,11 @@ def column_length(model: type[SQLModel], column: str) -> int:
     if not isinstance(length, int):
         raise TypeError(f"{model.__name__}.{column} is not a text column of declared length")
     return length
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """A table model's `Table` (SQLModel does not declare `__table__` to the type checker)."""
+    table = sa.inspect(model).local_table
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table

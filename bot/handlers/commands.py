@@ -15,7 +15,7 @@ from telegram import Update
 
 from bot import callbacks
 from bot.context import KumeContext, in_session
-from bot.handlers import dialogs, reminders
+from bot.handlers import dialogs, events, members, reminders
 from bot.handlers.common import registered, sender, unregistered
 from bot.render import message
 from bot.replies import Outcome, deliver
@@ -52,6 +52,20 @@ ROUTES: dict[str, Route] = {
     "iptal": _cancel,
     "ertele": _snooze,
     "degil": _not_ours,
+    # Members: the consent notice's buttons, subscriptions and their data (KVKK).
+    "uyelik": members.membership,
+    "abone": members.abone,
+    "dur": members.dur,
+    "verilerim": members.verilerim,
+    "sil": members.sil,
+    "etkinlik": _dialog("etkinlik", "event"),
+    "etkinlikler": events.etkinlikler,
+    "etkinlikdegistir": _dialog("etkinlikdegistir", "event_change"),
+    "etkinlikiptal": _dialog("etkinlikiptal", "event_cancel"),
+    "etkinlikonay": events.etkinlikonay,
+    "etkinlikret": _dialog("etkinlikret", "event_reject"),
+    "katilim": events.katilim,
+    "takvim": events.takvim,
 }
 
 

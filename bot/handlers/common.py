@@ -47,7 +47,9 @@ def refusal(error: DomainError) -> Outcome:
 
 
 def menu_for(session: Session, person: Person) -> list[str]:
-    organisation = session.get(Organisation, person.organisation_id)
+    organisation = (  # a cluster member has none
+        session.get(Organisation, person.organisation_id) if person.organisation_id else None
+    )
     return commands_for(person, organisation.kind if organisation else None)
 
 

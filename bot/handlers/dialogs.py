@@ -100,6 +100,7 @@ async def _on_input(update: Update, context: KumeContext, value: Input) -> None:
         return _answer(session, context, person, dialog, value, update.update_id)
 
     await for_person(update, context, act)
+    _wake_sender(context)
 
 
 async def on_press(
@@ -127,8 +128,12 @@ async def on_press(
         return _answer(session, context, person, dialog, ChoiceInput(press.key), who.update_id)
 
     await deliver(update, context, await in_session(context, work))
-    # A press may have queued outbox rows (/duyuru's "Gönder"): the sender looks at once
-    # rather than at its next poll. Waking an idle sender costs one query.
+    _wake_sender(context)
+
+
+def _wake_sender(context: KumeContext) -> None:
+    """An answer may have queued rows (an event published, /duyuru's "Gönder"): send them
+    now, not at the next poll."""
     context.services.sender.wake()
 
 

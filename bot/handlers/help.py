@@ -25,7 +25,9 @@ async def help_command(update: Update, context: KumeContext) -> None:
         person = registered(session, who)
         if person is None:
             return unregistered()
-        organisation = session.get(Organisation, person.organisation_id)
+        organisation = (  # a cluster member has none
+            session.get(Organisation, person.organisation_id) if person.organisation_id else None
+        )
         commands = menu_for(session, person)
         outcome = Outcome(commands=commands)
         dialog = service.active_dialog(session, person)

@@ -28,7 +28,7 @@ from local_bot_api import LocalBotApi, SimUser
 from local_bot_api.simuser import latest_per_message
 from tracker.clock import Clock
 from tracker.db import session_scope
-from tracker.models import Organisation, Plan, Role
+from tracker.models import Organisation, Plan
 from tracker.people import create_invite, person_by_telegram
 from tracker.quarters import ISTANBUL, Quarter
 from tracker.turkish import fold
@@ -95,8 +95,8 @@ class Simulation:
 
     async def start(self) -> Simulation:
         await self.api.start()
-        # A persona already in the database has a chat with the bot (a member seeded by
-        # bot.simulator.setup, anyone from an earlier run): notices to them can arrive.
+        # A persona already in the database (from an earlier run) has a chat with the bot:
+        # notices to them can arrive before they are switched to.
         with session_scope(self.engine) as session:
             known = [p for p in self.personas
                      if person_by_telegram(session, p.user_id) is not None]
@@ -175,13 +175,7 @@ class Simulation:
             await services_of(self._app).sender.drain()
         waiting = self.pending(persona)
         if self.is_registered(persona):
-            first = persona.key not in self._known
             self._known.add(persona.key)
-            if first and persona.role == Role.MEMBER and not user.events:
-                # A seeded member (bot.simulator.setup) has not seen the bot yet: /start shows
-                # them who they are and their menu, as joining would have.
-                await user.send("/start")
-                return False, waiting + await self._settle(user)
             return False, waiting
         await user.send(f"/start {self.invite(persona)}")
         self._known.add(persona.key)

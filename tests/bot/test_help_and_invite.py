@@ -28,14 +28,28 @@ async def person_of(harness: Harness, who: str, user_id: int = 1001):
         await harness.send(user, "/start")
         return user
     organisation, role = PEOPLE[who]
+    if role == Role.MEMBER:
+        return await join_member(harness, user_id)
     return await harness.register(user_id, organisation, role)
+
+
+async def join_member(harness: Harness, user_id: int, name: str = "Ayşe"):
+    """Consent first: the notice accepted, the firm question skipped."""
+    user = harness.user(user_id, name)
+    token = harness.invite("KY Organik Gıda", Role.MEMBER)
+    (notice,) = await harness.send(user, f"/start {token}")
+    welcome, firm = await harness.press(user, notice, "✅ Kabul ediyorum")
+    await harness.press(user, firm, "Atla")
+    return user
 
 
 def expected_commands(harness: Harness, user_id: int) -> list[str]:
     person = harness.person(user_id)
     with Session(harness.engine) as session:
-        organisation = session.get(Organisation, person.organisation_id)
-        return commands_for(person, organisation.kind)
+        organisation = (
+            session.get(Organisation, person.organisation_id) if person.organisation_id else None
+        )
+        return commands_for(person, organisation.kind if organisation else None)
 
 
 async def test_help_lists_exactly_the_commands_of_the_role(harness):
@@ -59,14 +73,15 @@ async def test_help_lists_exactly_the_commands_of_the_role(harness):
 
 # Every command each role may use, typed or behind a button, in the order /yardim lists them.
 EVERY_COMMAND = {
-    "admin": ["durum", "gosterge", "ertele", "degil", "rapor", "kilit", "duyuru", "davet",
-              "bagla", "ayir", "iptal", "yardim"],
-    "agency": ["durum", "gosterge", "ertele", "degil", "rapor", "kilit", "duyuru", "iptal",
-               "yardim"],
+    "admin": ["durum", "gosterge", "ertele", "degil", "rapor", "etkinlik", "etkinlikler",
+              "kilit", "duyuru", "davet", "bagla", "ayir", "iptal", "yardim"],
+    "agency": ["durum", "gosterge", "ertele", "degil", "rapor", "etkinlik", "etkinlikler",
+               "kilit", "duyuru", "davet", "iptal", "yardim"],
     "reporter": ["durum", "ertele", "degil", "iptal", "yardim"],
     "cluster reporter": ["durum", "gosterge", "ertele", "degil", "iptal", "yardim"],
-    "secretary": ["durum", "ertele", "degil", "duyuru", "iptal", "yardim"],
-    "member": ["iptal", "yardim"],
+    "secretary": ["durum", "ertele", "degil", "etkinlik", "etkinlikler", "duyuru", "davet",
+                  "iptal", "yardim"],
+    "member": ["abone", "dur", "verilerim", "sil", "iptal", "yardim"],
 }
 DESCRIBED = re.compile(r"^/(\w+) — \S.{10,}$", re.MULTILINE)
 
@@ -82,13 +97,12 @@ MEMBER_NOTE = "Kümenizin etkinlik duyurularını ve bültenlerini bu sohbetten 
 
 
 async def test_a_member_is_told_what_kume_gives_members(harness):
-    member = harness.user(1001, "Ece")
-    token = harness.invite("KY Organik Gıda", Role.MEMBER)
-    (welcome,) = await harness.send(member, f"/start {token}")
+    member = await join_member(harness, 1001, "Ece")
+    (welcome,) = await harness.send(member, "/start")
     assert MEMBER_NOTE in welcome["text"]
     (help_text,) = await harness.send(member, "/yardim")
     assert MEMBER_NOTE in help_text["text"]
-    assert "Şimdilik sizden bir şey yapmanız gerekmiyor" in help_text["text"]
+    assert "/abone ile seçebilir" in help_text["text"]
     reporter = await person_of(harness, "reporter", 1002)
     (other,) = await harness.send(reporter, "/yardim")
     assert MEMBER_NOTE not in other["text"]
@@ -181,5 +195,26 @@ async def test_davet_is_refused_to_everyone_but_admins(harness):
         user = await person_of(harness, who, user_id)
         before = harness.counts()
         replies = await harness.send(user, "/davet EBSO sorumlu")
-        assert texts_of(replies) == ["⛔ /davet komutu sizin rolünüz için açık değil."], who
+        if who in ("agency", "secretary"):  # they may invite cluster members only
+            assert texts_of(replies) == [
+                "⛔ Sizin rolünüzle yalnızca küme üyesi daveti oluşturulabilir: "
+                "/davet üye <küme kodu>"], who
+        else:
+            assert texts_of(replies) == ["⛔ /davet komutu sizin rolünüz için açık değil."], who
         assert harness.counts() == before, who
+
+
+async def test_agency_and_secretaries_make_a_member_link_with_its_qr_code(harness):
+    for user_id, who in enumerate(["admin", "agency", "secretary"], start=1001):
+        user = await person_of(harness, who, user_id)
+        replies = await harness.send(user, "/davet üye organik-gida")
+        text, photo = replies
+        assert text["text"].startswith("Davet hazır: küme üyesi · İzmir Organik Gıda Kümesi"), who
+        assert "photo" in photo and "QR kodu" in photo["caption"], who
+        token = re.search(r"start=([A-Za-z0-9_-]+)", text["text"]).group(1)
+        with Session(harness.engine) as session:
+            invite = session.exec(select(Invite).where(Invite.token == token)).one()
+            assert invite.organisation_id is None and invite.multi, who
+            assert invite.role == Role.MEMBER, who
+    (usage,) = await harness.send(user, "/davet")
+    assert "/davet üye <küme kodu>" in usage["text"] and "sekreter" not in usage["text"]

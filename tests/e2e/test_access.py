@@ -35,7 +35,11 @@ PEOPLE: dict[str, tuple[str, Role] | None] = {
 COMMANDS = [
     "/start", "/yardim", "/iptal", "/davet", "/foo", "/gosterge", "/durum", "/ertele", "/degil"
 ]
-COMMANDS += ["/duyuru", "/bagla", "/ayir"]
+COMMANDS += ["/etkinlik", "/etkinlikler"]  # events (tracker.events)
+COMMANDS += ["/duyuru", "/bagla", "/ayir"]  # notices, a cluster's groups and channels
+# A member's own commands (/verilerim last: it answers with a file after its message).
+COMMANDS += ["/abone", "/sil", "/dur", "/verilerim"]
+MEMBER_ONLY = {"/abone", "/sil", "/dur", "/verilerim"}
 
 UNREGISTERED = "Merhaba! Ben kume, İzmir Kalkınma Ajansı'nın kümelenme stratejisi"
 NO_DIALOG = "Şu anda yarım kalan bir işlem yok."
@@ -49,6 +53,8 @@ INVITE_USAGE = "Davet bağlantısı oluşturma"
 FIGURES_REFUSED = "⛔ Gösterge değerlerini küme yönetimleri ve ajans girer;"
 SNOOZE_USAGE = "Hatırlatmayı erteleme"
 NOT_OURS_USAGE = "Sorumlu olmadığınız eylemi bildirme"
+NEW_EVENT = "Yeni etkinlik duyurusu"
+EVENTS = "Etkinlikler"
 NOTICE_TEXT = "📣 Duyuru\n"
 LINK_USAGE = "Bir grubu bağlamak için beni gruba ekleyip"
 UNLINK_USAGE = "Kullanım: grupta /ayir"
@@ -56,6 +62,10 @@ UNLINK_USAGE = "Kullanım: grupta /ayir"
 
 def refused(command: str) -> str:
     return f"⛔ /{command} komutu sizin rolünüz için açık değil."
+
+
+def member_commands_refused() -> dict[str, str]:
+    return {command: refused(command[1:]) for command in MEMBER_ONLY}
 
 
 # role -> command -> the start of the first reply. Refusals are marked by "⛔".
@@ -70,6 +80,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        **member_commands_refused(),
+        "/etkinlik": NEW_EVENT,
+        "/etkinlikler": EVENTS,
         "/duyuru": NOTICE_TEXT,
         "/bagla": LINK_USAGE,
         "/ayir": UNLINK_USAGE,
@@ -78,12 +91,15 @@ TABLE: dict[str, dict[str, str]] = {
         "/start": BACK,
         "/yardim": HELP,
         "/iptal": NO_DIALOG,
-        "/davet": refused("davet"),
+        "/davet": INVITE_USAGE,
         "/foo": UNKNOWN,
         "/gosterge": FIGURES_PICK,
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        **member_commands_refused(),
+        "/etkinlik": NEW_EVENT,
+        "/etkinlikler": EVENTS,
         "/duyuru": NOTICE_TEXT,
         "/bagla": refused("bagla"),
         "/ayir": refused("ayir"),
@@ -98,6 +114,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        **member_commands_refused(),
+        "/etkinlik": refused("etkinlik"),
+        "/etkinlikler": refused("etkinlikler"),
         "/duyuru": refused("duyuru"),
         "/bagla": refused("bagla"),
         "/ayir": refused("ayir"),
@@ -112,6 +131,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        **member_commands_refused(),
+        "/etkinlik": refused("etkinlik"),
+        "/etkinlikler": refused("etkinlikler"),
         "/duyuru": refused("duyuru"),
         "/bagla": refused("bagla"),
         "/ayir": refused("ayir"),
@@ -120,12 +142,15 @@ TABLE: dict[str, dict[str, str]] = {
         "/start": BACK,
         "/yardim": HELP,
         "/iptal": NO_DIALOG,
-        "/davet": refused("davet"),
+        "/davet": INVITE_USAGE,
         "/foo": UNKNOWN,
         "/gosterge": refused("gosterge"),
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        **member_commands_refused(),
+        "/etkinlik": NEW_EVENT,
+        "/etkinlikler": EVENTS,
         "/duyuru": NOTICE_TEXT,
         "/bagla": refused("bagla"),
         "/ayir": refused("ayir"),
@@ -140,6 +165,12 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": refused("durum"),
         "/ertele": refused("ertele"),
         "/degil": refused("degil"),
+        "/abone": "Abonelikleriniz",
+        "/sil": "Kaydınız silinsin mi?",
+        "/dur": "⏸ Tamam, tüm bildirimler durduruldu",
+        "/verilerim": "Hakkınızda saklananlar",
+        "/etkinlik": refused("etkinlik"),
+        "/etkinlikler": refused("etkinlikler"),
         "/duyuru": refused("duyuru"),
         "/bagla": refused("bagla"),
         "/ayir": refused("ayir"),
@@ -189,6 +220,17 @@ async def join(env: BotEnv, user_id: int, organisation: str, role: Role, name: s
     return user
 
 
+async def join_member(env: BotEnv, user_id: int):
+    """A member: the information notice accepted, the firm question skipped."""
+    user = env.api.user(user_id, first_name="Ayşe")
+    await user.send(f"/start {env.invite('KY Organik Gıda', Role.MEMBER)}")
+    await user.press(await user.next_message(), "✅ Kabul ediyorum")
+    assert "Onayınız kaydedildi" in (await user.next_message())["text"]
+    await user.press(await user.next_message(), "Atla")
+    await user.next_message()
+    return user
+
+
 async def person_of(env: BotEnv, who: str, user_id: int = 1001):
     if who == "admin":
         user = env.api.user(ADMIN_ID, first_name="Zeynep")
@@ -197,6 +239,8 @@ async def person_of(env: BotEnv, who: str, user_id: int = 1001):
         return user
     if who == "unregistered":
         return env.api.user(user_id, first_name="Yabancı")
+    if who == "member":
+        return await join_member(env, user_id)
     organisation, role = PEOPLE[who]  # type: ignore[misc]
     return await join(env, user_id, organisation, role)
 

@@ -185,7 +185,12 @@ async def test_the_agency_sends_to_every_member_and_a_second_press_queues_nothin
 
 
 async def test_a_member_may_not_send_a_notice(bot_env):
-    member = await bot_env.register(5009, "KY Organik Gıda", Role.MEMBER, cluster="organik-gida")
+    member = bot_env.api.user(5009, first_name="Ece")
+    await member.send(f"/start {bot_env.invite('KY Organik Gıda', Role.MEMBER, 'organik-gida')}")
+    await member.press(await member.next_message(), "✅ Kabul ediyorum")  # consent first
+    await member.next_message()
+    await member.press(await member.next_message(), "Atla")
+    await member.next_message()
     await member.send("/duyuru")
     refused = await member.next_message()
     assert refused["text"].startswith("⛔ /duyuru komutu sizin rolünüz için açık değil.")

@@ -22,7 +22,7 @@ from tracker.models import (
     StatusUpdate,
 )
 
-SHEETS = ["Özet", "Eylemler", "Güncellemeler", "Göstergeler", "Katılım"]
+SHEETS = ["Özet", "Eylemler", "Güncellemeler", "Göstergeler", "Katılım", "Üyeler"]
 PNG = b"\x89PNG\r\n\x1a\n"
 REFUSED = "⛔ /rapor komutu sizin rolünüz için açık değil."
 UNREGISTERED = "Merhaba! Ben kume, İzmir Kalkınma Ajansı'nın kümelenme stratejisi"
@@ -59,6 +59,12 @@ def seed(env: BotEnv) -> None:
 async def join(env: BotEnv, user_id: int, organisation: str, role: Role, cluster=None):
     user = env.api.user(user_id, first_name="Ayşe")
     await user.send(f"/start {env.invite(organisation, role, cluster)}")
+    if role == Role.MEMBER:  # consent first: the notice, then the firm question skipped
+        await user.press(await user.next_message(), "✅ Kabul ediyorum")
+        assert "Onayınız kaydedildi" in (await user.next_message())["text"]
+        await user.press(await user.next_message(), "Atla")
+        await user.next_message()
+        return user
     assert "olarak kayıtlısınız" in (await user.next_message())["text"]
     return user
 

@@ -166,15 +166,15 @@ def test_messages_render_as_terminal_text():
 
 
 def test_interactive_from_a_pipe_ends_cleanly_at_end_of_input(sqlite_url):
-    stdin = io.StringIO("/durum\n[7]\n[1]\n:ben 5\n/durum\n:tarih\n")
+    stdin = io.StringIO("/durum\n[7]\n[1]\n:ben 5\n[Kabul]\n[Atla]\n/durum\n:tarih\n")
     out = io.StringIO()
     assert run_interactive(_config(sqlite_url), stdin=stdin, out=out) == 0
     text = out.getvalue()
     assert "Hoş geldiniz, Ayşe!" in text
     assert "! “[7]” diye bir düğme yok" in text  # said, and the chat goes on
     assert "Bu çeyrekte eylemin durumu nedir?" in text
-    # The member persona is seeded as a consented member (bot.simulator.setup): no invite.
-    assert "Tekrar hoş geldiniz, Zeynep!" in text and "küme üyesi olarak kayıtlısınız" in text
+    assert "Aydınlatma metni" in text  # a member consents first
+    assert "Hoş geldiniz, Zeynep!" in text and "Onayınız kaydedildi" in text
     assert "/durum komutu sizin rolünüz için açık değil" in text
     assert "· Simülasyon tarihi: 10 Nisan 2014 10:00" in text
     assert text.rstrip().endswith("Simülatör kapandı.")
@@ -347,3 +347,20 @@ def test_a_notice_from_the_secretary_reaches_the_member_in_the_simulator(db_url)
 
         rows = session.exec(select(Notification).where(Notification.kind == "broadcast")).all()
     assert [(r.chat_id, str(r.status)) for r in rows] == [(PERSONAS[4].user_id, "sent")]
+
+
+def test_the_member_example_consents_follows_and_stops(db_url):
+    """examples/uye.txt: a secretary's member link, consent first, /abone, /verilerim, /dur."""
+    out = io.StringIO()
+    assert run_script(_config(db_url), ROOT / "examples" / "uye.txt", out=out) == 0
+    transcript = out.getvalue()
+    assert "Davet hazır: küme üyesi · İzmir Organik Gıda Kümesi" in transcript
+    assert "Aydınlatma metni" in transcript and "Onayınız kaydedildi" in transcript
+    assert "İNOVİZ – Sağlık için İzmir takip ediliyor" in transcript
+    assert "kume-verilerim.json" in transcript
+    assert "tüm bildirimler durduruldu" in transcript
+    with Session(create_db_engine(db_url)) as session:
+        from tracker.models import Person, Role
+
+        member = session.exec(select(Person).where(Person.role == Role.MEMBER)).one()
+        assert member.firm == "Ege Organik Tarım A.Ş." and member.stopped_at is not None

@@ -81,3 +81,49 @@ def test_errors_are_turkish_and_exit_non_zero(tmp_path, monkeypatch, db_url):
     assert "bad.csv: Plan tablosu, 2. satır, “kod” sütunu: boş bırakılamaz." in refused.stderr
     config = run("--config", "yok.toml", "orgs", "list")
     assert config.returncode == 2 and "Yapılandırma dosyası bulunamadı" in config.stderr
+
+
+def test_a_member_invite_needs_no_organisation_and_writes_its_qr_code(kume, tmp_path, db_url):
+    import segno
+    from PIL import Image
+    from sqlmodel import Session, create_engine, select
+
+    from tracker.models import Invite, Role
+
+    kume("db", "upgrade")
+    png = tmp_path / "poster.png"
+    result = kume("invite", "--role", "üye", "--cluster", "organik-gida", "--multi",
+                  "--days", "60", "--qr", str(png))
+    link = result.output.splitlines()[0]
+    assert link.startswith("https://t.me/") and "?start=" in link
+    assert "Davet: küme üyesi · İzmir Organik Gıda Kümesi" in result.output
+    assert f"QR kodu: {png}" in result.output
+    # A real PNG whose modules are exactly the link's QR code.
+    image = Image.open(png)
+    assert image.format == "PNG"
+    qr = segno.make(link, error="m")
+    scale, border = 10, 4
+    size = qr.symbol_size(scale=scale, border=border)
+    assert image.size == size
+    pixels = image.convert("L")
+    read = [
+        [pixels.getpixel(((x + border) * scale + 5, (y + border) * scale + 5)) < 128
+         for x in range(len(qr.matrix[0]))]
+        for y in range(len(qr.matrix))
+    ]
+    assert read == [[bool(v) for v in row] for row in qr.matrix]
+
+    engine = create_engine(db_url)
+    with Session(engine) as session:
+        invite = session.exec(select(Invite).where(Invite.token == link.split("=")[1])).one()
+        assert invite.organisation_id is None and invite.multi and invite.role == Role.MEMBER
+    engine.dispose()
+
+
+def test_other_roles_still_need_an_organisation(kume):
+    kume("db", "upgrade")
+    with pytest.raises(Exception) as raised:
+        kume("invite", "--role", "sorumlu")
+    from tracker import texts
+
+    assert texts.describe(raised.value).startswith("Bu rol için bir kuruluş belirtin")

@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 
 from local_bot_api.formatting import EntityParseError, parse_html
 from tracker import texts
-from tracker.access import COMMAND_ORDER
+from tracker.access import COMMAND_ORDER, MEMBER_ORDER
 from tracker.db import create_db_engine
 from tracker.models import (
     Action,
@@ -48,6 +48,7 @@ from tracker.numbers import NumberFormatError
 from tracker.organisations import list_organisations
 from tracker.people import CreatedInvite
 from tracker.plans import find_item, plan_tree, resolve_plan
+from tracker.proposals import Proposal
 from tracker.quarters import ISTANBUL, Quarter, QuarterError
 from tracker.reports.summary import Short
 from tracker.reports.workbook import COLUMN_KEYS
@@ -65,6 +66,9 @@ Sample = dict[str, Any] | Callable[[NS], dict[str, Any] | list[dict[str, Any]]]
 # -- sample objects ---------------------------------------------------------------------------
 
 PERSON = Person(display_name=ODD, organisation_id=1, role=Role.REPORTER)
+MEMBER = Person(display_name=ODD, role=Role.MEMBER, firm=ODD, consent_version="1",
+                consent_at=datetime(2014, 4, 10, 7, tzinfo=UTC), bulletins=False,
+                stopped_at=datetime(2014, 4, 11, 7, tzinfo=UTC))
 ORG = Organisation(short="EBSO", name="Ege Bölgesi Sanayi Odası", kind=OrgKind.CHAMBER)
 ODD_ORG = Organisation(short="A&B <x>", name="A&B <x> Derneği", kind=OrgKind.OTHER)
 CLUSTER = Cluster(code="organik-gida", name="İzmir Organik Gıda Kümesi <&>")
@@ -254,13 +258,44 @@ SAMPLES: dict[str, list[Sample]] = {
         {"name": "queued", "audience": NS(everyone=True, clusters=[], members=[], chats=[]),
          "done": NS(members=3, chats=2)},
     ],
+    "messages/consent.j2": [
+        {"name": "notice", "cluster": CLUSTER, "version": "1"},
+        {"name": "declined"},
+        {"name": "welcome", "person": MEMBER, "cluster": CLUSTER},
+        {"name": "rejoined", "cluster": CLUSTER, "added": True},
+        {"name": "rejoined", "cluster": CLUSTER, "added": False},
+    ],
+    "messages/firm.j2": [
+        {"name": "firm", "person": MEMBER, "error": "Firma adı <boş> olamaz."},
+        {"name": "saved", "firm": ODD},
+        {"name": "skipped"},
+    ],
+    "messages/invite_qr.j2": [{"created": created_invite(True, CLUSTER)}],
+    "messages/members.j2": [
+        {"name": "subscriptions", "subs": NS(stopped=False), "changed": None},
+        {"name": "subscriptions", "subs": NS(stopped=True), "changed": "✅ <b>x</b>"},
+        {"name": "followed", "following": True, "cluster": CLUSTER},
+        {"name": "followed", "following": False, "cluster": CLUSTER},
+        {"name": "bulletins", "on": True},
+        {"name": "bulletins", "on": False},
+        {"name": "stopped", "followed": 2},
+        {"name": "stopped", "followed": 0},
+        {"name": "data", "person": MEMBER, "clusters": [CLUSTER.name], "rsvps": 2},
+        {"name": "data", "person": PERSON, "clusters": [], "rsvps": 0},
+        {"name": "delete_confirm"},
+        {"name": "deleted"},
+        {"name": "delete_kept"},
+        {"name": "not_member"},
+    ],
     "messages/cancelled.j2": [
+        {"had_dialog": True, "kind": "firm"},
         {"had_dialog": True, "kind": "status"},
         {"had_dialog": True, "kind": "figures"},
         {"had_dialog": True, "kind": "notice"},
         {"had_dialog": False, "kind": None},
     ],
-    "messages/draft_expired.j2": [{"kind": "status"}, {"kind": "figures"}, {"kind": "notice"}],
+    "messages/draft_expired.j2": [{"kind": "status"}, {"kind": "figures"}, {"kind": "firm"},
+                                  {"kind": "notice"}],
     "messages/help.j2": [
         {
             "person": PERSON,
@@ -284,7 +319,8 @@ SAMPLES: dict[str, list[Sample]] = {
         {"kind": ODD, "during_update": True, "at": WHEN, "minutes": 15},
         {"kind": "OperationalError", "during_update": False, "at": WHEN, "minutes": 15},
     ],
-    "messages/invite_usage.j2": [{}, {"error": "Kullanım: /davet <kuruluş> <rol>"}],
+    "messages/invite_usage.j2": [
+        {}, {"error": "Kullanım: /davet <kuruluş> <rol>"}, {"admin": False}, {"admin": True}],
     "messages/no_dialog.j2": [{}],
     "messages/not_ours.j2": [{"quarter": Q, "actions": [ACTION]}, {"quarter": Q, "actions": []}],
     "messages/not_ours_sent.j2": [{"action": ACTION, "quarter": Q}],
@@ -370,6 +406,7 @@ SAMPLES: dict[str, list[Sample]] = {
             PERCENT, stored=Decimal(3), answer=Decimal("4.5"), mark="set", previous_period=None
         ),
         question(PERCENT, previous=None, mark="skipped"),
+        question(INDICATOR, proposal=Proposal(Decimal(42), "members", {"count": 42})),
         lambda real: [question(indicator) for indicator in real.indicators],
         {**question(INDICATOR, value=Decimal(9000), direction="above"), "name": "odd"},
         {**question(PERCENT, value=Decimal(1), direction="below"), "name": "odd"},
@@ -390,6 +427,8 @@ SAMPLES: dict[str, list[Sample]] = {
             "commands": list(COMMAND_ORDER),
         },
         {"person": PERSON, "organisation": ORG, "rebound": True, "commands": ["yardim"]},
+        {"person": MEMBER, "organisation": None, "rebound": False, "commands": ["abone"],
+         "returning": True, "stopped": True},
         {
             "person": PERSON,
             "organisation": ORG,
@@ -412,6 +451,13 @@ SAMPLES: dict[str, list[Sample]] = {
             "created": created_invite(False, None),
             "link": "https://t.me/kume_bot?start=a",
             "days": 14,
+        },
+        {
+            "created": CreatedInvite(
+                Invite(token="t", role=Role.MEMBER, multi=True, expires_at=WHEN), None, CLUSTER),
+            "link": "https://t.me/kume_bot?start=m",
+            "days": 90,
+            "qr": "afis.png",
         },
         {
             "created": created_invite(True, CLUSTER),
@@ -560,6 +606,7 @@ def _report_view(**extra: Any) -> NS:
         stale=Short((NS(action_code="E1.2.3", organisation_short=ODD, progress=40),)),
         implausible=Short((figure, share), 2),
         flag_count=6,
+        members=(1250, 40, 3),
     )
     return NS(**{**view, **extra})
 
@@ -591,11 +638,13 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "cluster": one(name=CLUSTER.name),
         "answer_action": one(code="E1.2.3"),
         "not_ours_action": one(code="E1.2.3"),
+        "follow": [{"name": CLUSTER.name * 3, "following": f} for f in (True, False)],
+        "bulletins": [{"on": True}, {"on": False}],
     },
     "texts/bot_profile.j2": {},
     "texts/commands.j2": {
         # Every command a menu lists needs a description.
-        "description": [{"name": name} for name in COMMAND_ORDER],
+        "description": [{"name": name} for name in (*MEMBER_ORDER, *COMMAND_ORDER)],
         "role": [{"role": role} for role in Role],
         "role_note": [{"role": Role.MEMBER}, {"role": Role.REPORTER}],
     },
@@ -618,6 +667,10 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "progress_not_number": one(value="yüzde kırk"),
         "not_a_description": [{"value": "%60", "progress_asked": a} for a in (True, False)],
         "progress_range": one(value="150"),
+    },
+    "texts/proposals.j2": {
+        "members": one(count=1250),
+        "member_change": one(before=40, after=42, joined=5, left=3),
     },
     "texts/numbers.j2": {
         "empty": one(text=""),
@@ -654,6 +707,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "plan_not_found": one(code="X", known=["A", "B"]),
         "cluster_not_found": one(code="yok"),
         "reopen_days": one(days=90),
+        "firm_too_long": one(length=250, limit=200),
     },
     "texts/announcements.j2": {
         "cluster": [{"name": CLUSTER.name * 3, "chosen": True},
@@ -822,6 +876,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
                     managements=(),
                     flag_count=0,
                     implausible=Short(()),
+                    members=None,
                 )
             },
         ],
@@ -932,6 +987,101 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "bot_failed": one(detail="bağlantı yok"),
     },
 }
+
+
+# -- events (tracker.events, tracker/dialogs/event*.py) --------------------------------------
+
+EVENT = NS(title=ODD * 10, starts_at=WHEN, place=ODD, online_url=None, description=ODD * 100,
+           audience=[CLUSTER.name, ODD], action_code="E3.1.4", capacity=1200, id=7,
+           status="published")
+ONLINE = NS(**{**vars(EVENT), "place": None, "online_url": "https://meet.example.org/a?b=<&>",
+               "audience": [], "capacity": None, "description": "", "status": "cancelled"})
+EVENT_DRAFT = {"action_code": "E3.1.4", "title": ODD}
+FIGURES = NS(told=1200, yes=40, no=3, waiting=2, attended=None, satisfaction=None)
+FULL_FIGURES = NS(told=1200, yes=40, no=3, waiting=2, attended=35, satisfaction=Decimal("4.25"))
+LISTED = NS(event=EVENT, figures=FIGURES, manageable=True)
+
+
+def event_step(name: str, **extra: Any) -> dict[str, Any]:
+    """An /etkinlik step with what the engine always passes (tracker/dialogs/event.py)."""
+    params = {"draft": EVENT_DRAFT, "now": WHEN, "default_action": "E3.1.4", "error": None}
+    return {"name": name, **params, **extra}
+
+
+SAMPLES["messages/event.j2"] = [
+    event_step("title", resumed=True),
+    event_step("title", error="Lütfen <kısa> & bir metin"),
+    event_step("when"), event_step("place"), event_step("description"),
+    event_step("audience", chosen=[CLUSTER.name]), event_step("audience", chosen=[]),
+    event_step("action"), event_step("capacity"),
+    event_step("preview", event=EVENT, approval=True),
+    event_step("edit", event=ONLINE, approval=False),
+    event_step("sent", event=EVENT, approval=True, event_id=7, queued=0, approvers=2),
+    event_step("sent", event=EVENT, approval=True, event_id=7, queued=0, approvers=0),
+    event_step("sent", event=EVENT, approval=False, event_id=7, queued=1200, approvers=0),
+    event_step("sent", event=EVENT, approval=False, event_id=7, queued=0, approvers=0),
+    {"name": "dropped"},
+    {"name": "notice", "event": EVENT}, {"name": "notice", "event": ONLINE},
+    {"name": "approval", "event": EVENT, "creator": PERSON},
+    {"name": "approval", "event": ONLINE, "creator": None},
+    {"name": "approved", "event": EVENT, "reason": None},
+    {"name": "rejected", "event": EVENT, "reason": ODD * 20},
+    {"name": "approved_by_you", "event": EVENT},
+    {"name": "reject_reason", "event": EVENT},
+    {"name": "reject_saved", "event": EVENT, "reason": ODD},
+    {"name": "changed", "event": EVENT, "was": NS(starts_at=WHEN.replace(day=9), place=None,
+                                                 online_url="https://a.org/<&>")},
+    {"name": "changed", "event": EVENT, "was": NS(starts_at=WHEN, place=ODD, online_url=None)},
+    {"name": "cancelled", "event": EVENT},
+    {"name": "promoted", "event": EVENT},
+    *({"name": "rsvp", "event": EVENT, "answer": a, "changed": c}
+      for a in ("yes", "no", "waiting") for c in (True, False)),
+    {"name": "calendar", "event": EVENT},
+    {"name": "list", "upcoming": [LISTED] * 10, "past": [LISTED] * 5},
+    {"name": "list", "upcoming": [], "past": []},
+    {"name": "detail", "item": NS(event=EVENT, figures=FULL_FIGURES, manageable=False)},
+    {"name": "change_field", "event": EVENT, "draft": NS(starts_at=None)},
+    {"name": "change_when", "event": EVENT, "draft": NS(starts_at=None)},
+    {"name": "change_place", "event": ONLINE, "draft": NS(starts_at=None)},
+    {"name": "change_confirm", "event": EVENT,
+     "draft": NS(starts_at=WHEN, place=None, online_url="https://b.org/?<&>")},
+    {"name": "change_confirm", "event": EVENT,
+     "draft": NS(starts_at=None, place=ODD, online_url=None)},
+    {"name": "change_saved", "event": EVENT, "told": 1200},
+    {"name": "change_saved", "event": EVENT, "told": 0},
+    {"name": "change_dropped"},
+    {"name": "cancel_confirm", "event": EVENT},
+    {"name": "cancel_saved", "event": EVENT, "told": 3},
+]
+SAMPLES["messages/draft_expired.j2"] += [{"kind": "event"}, {"kind": "event_change"}]
+SAMPLES["messages/cancelled.j2"] += [{"had_dialog": True, "kind": "event"}]
+MACRO_SAMPLES["texts/buttons.j2"].update({
+    "default_action": one(code="E3.1.4"),
+    "audience_cluster": [{"name": CLUSTER.name * 3, "ticked": t} for t in (True, False)],
+    "audience_done": one(count=2),
+    "event_field": [{"field": f} for f in (
+        "title", "when", "place", "description", "audience", "action", "capacity")],
+    "event_item": one(title=ODD * 5, when="12.05"),
+})
+MACRO_SAMPLES["texts/dialog_errors.j2"].update({
+    "type_action_code": one(code="E3.1.4"),
+    "unknown_action_code": one(code=ODD, default="E3.1.4"),
+    "capacity_not_number": one(value="kırk"),
+    "capacity_range": one(value="0", limit=100000),
+})
+MACRO_SAMPLES["texts/errors.j2"].update({
+    "event_date_month": one(word="mayisin"),
+    "event_date_invalid_day": one(day=31, month=2, year=2014),
+    "event_date_invalid_time": one(hour=25, minute=0),
+    "event_date_past": one(moment=WHEN, now=WHEN),
+    "event_date_far": one(moment=WHEN),
+    "event_cancelled": one(title=ODD),
+    "event_not_open": one(title=ODD),
+    "event_past": [{"title": ODD}, {"title": None}],
+    "event_not_for_you": one(title=ODD),
+    "event_decided": [{"status": s} for s in ("published", "rejected", "cancelled")],
+    "event_changed_meanwhile": one(title=ODD),
+})
 
 
 # -- discovery --------------------------------------------------------------------------------

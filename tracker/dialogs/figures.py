@@ -53,6 +53,7 @@ from tracker.indicator_figures import (
     record_figures,
 )
 from tracker.models import Cluster, Dialog, Indicator, IndicatorValue
+from tracker.proposals import Proposal, propose
 from tracker.quarters import Quarter
 from tracker.turkish import shorten
 
@@ -285,11 +286,15 @@ class FiguresDialog(StepEngine):
         if previous is not None:
             first_row.append(Choice("same", button("keep_value", value=number(previous))))
         choices = [first_row]
+        # What kume knows itself (member counts): offered with its origin, never filled in.
+        proposal = _proposal(sheet, here.session)
+        if proposal is not None:
+            choices.insert(0, [Choice("prop", button("use_proposal"))])
         if sheet.draft.editing:
             choices.append([Choice("back", button("back_to_summary"))])
         elif sheet.index > 0:
             choices.append([Choice("prev", button("back"))])
-        return Question(sheet.question(), choices)
+        return Question({**sheet.question(), "proposal": proposal}, choices)
 
     def read_figure(self, here: Here[Draft], value: Input) -> Reading[Draft]:
         sheet, key = Sheet.of(here), pressed(value)
@@ -298,6 +303,9 @@ class FiguresDialog(StepEngine):
         previous = sheet.previous_value()
         if key == "same" and previous is not None:
             return _same_as_before(sheet, previous)
+        proposal = _proposal(sheet, here.session) if key == "prop" else None
+        if proposal is not None:
+            return _checked(sheet, proposal.value)
         if key == "prev" and sheet.index > 0 and not sheet.draft.editing:
             return sheet.goto("figure", index=sheet.index - 1)
         if key == "back" and sheet.draft.editing:
@@ -422,11 +430,20 @@ def _has_indicators(session: Session, dialog: Dialog) -> bool:
 
 
 def _same_as_before(sheet: Sheet, previous: Decimal) -> Reading[Draft]:
+    return _checked(sheet, previous)
+
+
+def _checked(sheet: Sheet, figure: Decimal) -> Reading[Draft]:
+    """A figure given by a button (last period's, kume's proposal): still in range?"""
     try:  # the indicator's range may have changed since
-        check_value(sheet.indicator, previous)
+        check_value(sheet.indicator, figure)
     except FigureError as error:
         return refusal_of(error)
-    return _move_on(sheet, sheet.answered(previous))
+    return _move_on(sheet, sheet.answered(figure))
+
+
+def _proposal(sheet: Sheet, session: Session) -> Proposal | None:
+    return propose(session, sheet.indicator.code, sheet.cluster, sheet.draft.period)
 
 
 def _typed_figure(sheet: Sheet, text: str) -> Reading[Draft]:

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from tracker.dialogs.announce import AnnounceDialog
 from tracker.dialogs.base import Engine
+from tracker.dialogs.event import EventDialog
+from tracker.dialogs.event_manage import EventCancelDialog, EventChangeDialog, EventRejectDialog
 from tracker.dialogs.figures import FiguresDialog
+from tracker.dialogs.firm import FirmDialog
 from tracker.dialogs.status import StatusDialog
 
-ENGINES: dict[str, Engine] = {engine.kind: engine for engine in (StatusDialog(), FiguresDialog())}
+ENGINES: dict[str, Engine] = {
+    engine.kind: engine for engine in (StatusDialog(), FiguresDialog(), FirmDialog())
+}
+ENGINES.update({engine.kind: engine for engine in (
+    EventDialog(), EventChangeDialog(), EventCancelDialog(), EventRejectDialog())})
 ENGINES["notice"] = AnnounceDialog()
 
 

@@ -34,11 +34,25 @@ class SendRule(StrEnum):
 BROADCAST = "broadcast"
 BROADCAST_PROGRESS = "broadcast_progress"
 BROADCAST_REPORT = "broadcast_report"
+# Events (tracker.events): members are told any day (the working-day rule does not apply),
+# never in quiet hours.
+EVENT_NOTICE = "event_notice"  # the announcement, one per member of the audience
+EVENT_CHANGE = "event_change"  # time or place changed: once per revision
+EVENT_CANCEL = "event_cancel"
+EVENT_PROMOTED = "event_promoted"  # off the waiting list
+EVENT_APPROVAL = "event_approval"  # [events] approval: the preview to an agency person
+EVENT_DECISION = "event_decision"  # approved or rejected: the secretary hears it
 
 RULES: dict[str, SendRule] = {
     BROADCAST: SendRule.WAKING_HOURS,
     BROADCAST_PROGRESS: SendRule.ANY_TIME,
     BROADCAST_REPORT: SendRule.ANY_TIME,
+    EVENT_NOTICE: SendRule.WAKING_HOURS,
+    EVENT_CHANGE: SendRule.WAKING_HOURS,
+    EVENT_CANCEL: SendRule.WAKING_HOURS,
+    EVENT_PROMOTED: SendRule.WAKING_HOURS,
+    EVENT_APPROVAL: SendRule.WAKING_HOURS,
+    EVENT_DECISION: SendRule.WAKING_HOURS,
 }
 DEFAULT_RULE = SendRule.WORKING_HOURS
 

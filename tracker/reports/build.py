@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from tracker import texts
 from tracker.calendar import CalendarSettings
 from tracker.indicator_figures import CHANGE_TYPES, implausibility
+from tracker.member_counts import movements
 from tracker.models import OrgKind, Plan
 from tracker.quarters import Quarter
 from tracker.reports import queries
@@ -32,6 +33,7 @@ from tracker.reports.data import (
     ClusterInfo,
     DelayFlag,
     IndicatorRow,
+    MemberRow,
     Participation,
     PlanInfo,
     PriorityInfo,
@@ -63,7 +65,7 @@ Schedule = dict[Quarter, list[ActionInfo]]  # quarter -> actions in scope active
 def build_report(
     session: Session, filters: ReportFilters, *, now: datetime, settings: CalendarSettings
 ) -> Report:
-    """All data of the summary, the workbook and the charts, in 15 queries."""
+    """All data of the summary, the workbook and the charts, in 16 queries."""
     if filters.topic not in TOPICS:
         raise usage_error("reason_unknown_word", words=[filters.topic])
     run = session.connection().execute
@@ -99,7 +101,16 @@ def build_report(
         turnout=_turnout(Quarter.range(start, min(last, end)), scope, schedule, figure_orgs,
                          directory, answers, figures.returns),
         flags=_red_flags(filters, scope, statuses, figures.rows, quarters),
+        members=_members(session, quarters, directory, cluster),
     )
+
+
+def _members(session: Session, quarters: list[Quarter], directory: Directory,
+             cluster: ClusterInfo | None) -> tuple[MemberRow, ...]:
+    """Members per cluster over the period (the chosen cluster only, with one)."""
+    moved = movements(session, quarters[0].start, quarters[-1].end)
+    return tuple(MemberRow(c.code, c.name, *moved.get(c.id, (0, 0, 0, 0)))
+                 for c in directory.clusters if cluster is None or c.id == cluster.id)
 
 
 # ---------------------------------------------------------------------------- the scope

@@ -244,6 +244,22 @@ class RedFlags:
 
 
 @dataclass(frozen=True)
+class MemberRow:
+    """A cluster's members in the period (tracker.member_counts)."""
+
+    cluster_code: str
+    cluster_name: str
+    active_before: int  # following at the period's start
+    active: int  # following at its end
+    joined: int
+    left: int
+
+    @property
+    def change(self) -> int:
+        return self.active - self.active_before
+
+
+@dataclass(frozen=True)
 class QuarterTurnout:
     """How many organisations were asked in a quarter and how many answered everything."""
 
@@ -277,6 +293,7 @@ class Report:
     participation: tuple[Participation, ...]
     turnout: tuple[QuarterTurnout, ...]  # every plan quarter up to the period's end
     flags: RedFlags = field(default_factory=RedFlags)
+    members: tuple[MemberRow, ...] = ()  # per cluster (the chosen one only, with a cluster)
 
     @property
     def period_start(self) -> Quarter:

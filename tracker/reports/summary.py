@@ -107,6 +107,9 @@ class SummaryView:
     stale: Short
     implausible: Short
     flag_count: int
+    # Cluster members over the period, summed: following at its end, joined, left; None while
+    # kume has no member records in scope.
+    members: tuple[int, int, int] | None = None
 
 
 def _labels() -> dict[str, str]:
@@ -207,7 +210,14 @@ def summary_view(report: Report) -> SummaryView:
         stale=Short.of(flags.stale),
         implausible=Short.of(flags.implausible),
         flag_count=flags.count,
+        members=_members(report),
     )
+
+
+def _members(report: Report) -> tuple[int, int, int] | None:
+    rows = report.members
+    totals = (sum(r.active for r in rows), sum(r.joined for r in rows), sum(r.left for r in rows))
+    return totals if any(totals) or any(r.active_before for r in rows) else None
 
 
 def summary_text(report: Report) -> str:

@@ -23,7 +23,8 @@ from tracker.reports.data import COUNTED, INACTIVE, Report
 from tracker.reports.filters import WORDS
 from tracker.spreadsheets import Sheet, number
 
-SHEETS: tuple[str, ...] = ("ozet", "eylemler", "guncellemeler", "gostergeler", "katilim")
+SHEETS: tuple[str, ...] = ("ozet", "eylemler", "guncellemeler", "gostergeler", "katilim",
+                           "uyeler")
 _DECIMAL_FORMAT = "0.0"
 
 ACTION_KEYS = ("action_code", "action_title", "priority_code", "goal", "responsible", "schedule",
@@ -39,10 +40,13 @@ TURNOUT_KEYS = ("quarter", "organisation", "organisation_name", "contacts", "con
                 "actions_asked", "actions_answered", "figures_asked", "figures_answered",
                 "turnout", "prompts_sent", "reminders_sent", "first_answer", "last_answer")
 FLAG_KEYS = ("flag", "item", "who", "detail")
+MEMBER_KEYS = ("cluster_code", "cluster_name", "members_start", "members_end", "members_joined",
+               "members_left", "members_change")
 PRIORITY_KEYS = ("priority_code", "priority_title", "actions", *COUNTED, "average_progress")
 # Every `column` key of templates/texts/report.j2 the workbook uses (states use `state`).
 COLUMN_KEYS: tuple[str, ...] = tuple(dict.fromkeys(
-    k for keys in (PRIORITY_KEYS, ACTION_KEYS, HISTORY_KEYS, FIGURE_KEYS, TURNOUT_KEYS, FLAG_KEYS)
+    k for keys in (PRIORITY_KEYS, ACTION_KEYS, HISTORY_KEYS, FIGURE_KEYS, TURNOUT_KEYS, FLAG_KEYS,
+                   MEMBER_KEYS)
     for k in keys if k not in COUNTED))
 # Columns with one decimal place; the others keep the number as it is.
 _DECIMAL_COLUMNS = {"average_progress", "change_percent"}
@@ -147,11 +151,24 @@ def tables(report: Report) -> dict[str, pd.DataFrame]:
         }
         for p in report.participation
     ]
+    members = [
+        {
+            "cluster_code": m.cluster_code,
+            "cluster_name": m.cluster_name,
+            "members_start": m.active_before,
+            "members_end": m.active,
+            "members_joined": m.joined,
+            "members_left": m.left,
+            "members_change": m.change,
+        }
+        for m in report.members
+    ]
     return {
         "eylemler": _frame(actions, ACTION_KEYS),
         "guncellemeler": _frame(history, HISTORY_KEYS),
         "gostergeler": _frame(figures, FIGURE_KEYS),
         "katilim": _frame(turnout, TURNOUT_KEYS),
+        "uyeler": _frame(members, MEMBER_KEYS),
     }
 
 

@@ -1,0 +1,22 @@
+"""QR codes of links (invites for posters and slides), drawn by segno."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import segno
+
+# Large enough to scan from a projected slide or a poster across a room.
+SCALE = 10
+
+
+def qr_png(link: str) -> bytes:
+    """`link` as a QR code, PNG bytes."""
+    out = io.BytesIO()
+    segno.make(link, error="m").save(out, kind="png", scale=SCALE, border=4)
+    return out.getvalue()
+
+
+def write_qr(link: str, path: Path) -> None:
+    path.write_bytes(qr_png(link))
