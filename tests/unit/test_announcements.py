@@ -104,3 +104,30 @@ def test_audiences_chats_and_a_notice_written_twice(engine):
         assert unlink(session, -1001).code == "organik-gida"
         assert unlink(session, -1001) is None
         assert len(session.exec(select(ClusterChat)).all()) == 1
+
+
+def test_an_event_notice_is_posted_once_in_its_clusters_chats(engine):
+    from datetime import timedelta
+
+    from tracker.events.publish import NewEvent, create_event, queued, told_people
+
+    with session_scope(engine) as session:
+        people = _people(session, {"a": ["organik-gida"], "b": ["inoviz"]})
+        admin = Person(display_name="Admin", role=Role.ADMIN, telegram_user_id=1)
+        creator = Person(display_name="Sekreter", role=Role.SECRETARY, telegram_user_id=2)
+        session.add_all([admin, creator])
+        session.flush()
+        organik = cluster_by_code(session, "organik-gida")
+        link(session, organik, -1001, "Organik grup", admin, NOW)
+        link(session, cluster_by_code(session, "inoviz"), -1002, "İnoviz grup", admin, NOW)
+        made = create_event(session, NewEvent(
+            title="<Toplantı>", starts_at=NOW + timedelta(days=3), description="Kısa",
+            place="Salon", cluster_ids=[organik.id]), creator, NOW, approval=False)
+        assert made.id is not None
+        rows = session.exec(select(Notification).where(Notification.chat_id < 0)).all()
+        assert [(r.chat_id, r.kind, r.buttons) for r in rows] == [(-1001, "broadcast", [])]
+        assert "&lt;Toplantı&gt;" in rows[0].text
+        # A chat is not a person told: counts and change notices leave it out.
+        assert queued(session, made.id) == 1
+        assert people["a"].id is not None
+        assert all(p.id != admin.id for p in told_people(session, made.id))
