@@ -16,13 +16,15 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     # Behind the buttons of reminders; typed they work too.
     "ertele": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
     "degil": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
+    "yoklama": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
     "iptal": frozenset(Role),
     "yardim": frozenset(Role),
 }
 
 # The order commands are listed in menus and help.
 COMMAND_ORDER = (
-    "durum", "gosterge", "ertele", "degil", "rapor", "kilit", "davet", "iptal", "yardim"
+    "durum", "gosterge", "ertele", "degil", "rapor", "kilit", "davet", "iptal", "yardim",
+    "yoklama",
 )
 
 

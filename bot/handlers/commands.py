@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.context import in_session
-from bot.handlers import dialogs, reminders
+from bot.handlers import attendance, dialogs, reminders
 from bot.handlers.common import registered, sender, unregistered
 from bot.render import message
 from bot.replies import Outcome, deliver
@@ -52,6 +52,8 @@ ROUTES: dict[str, Route] = {
     "iptal": _cancel,
     "ertele": _snooze,
     "degil": _not_ours,
+    "yoklama": attendance.yoklama,
+    "memnun": attendance.memnun,  # the day-after satisfaction buttons
 }
 
 

@@ -7,11 +7,13 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.context import in_session, services
+from bot.handlers.attendance import checkin_outcome
 from bot.handlers.common import menu_for, registered, sender, unregistered
 from bot.render import message
 from bot.replies import Outcome, deliver
 from tracker import texts
 from tracker.errors import DomainError
+from tracker.events.checkin import is_checkin
 from tracker.models import Organisation
 from tracker.people import ensure_admin, redeem_invite
 
@@ -24,6 +26,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
 
     def work(session: Session) -> Outcome:
+        if token and is_checkin(token):  # a check-in QR at an event's door
+            return checkin_outcome(session, who, token, svc.clock.now())
         if token:
             try:
                 registration = redeem_invite(

@@ -34,11 +34,16 @@ class SendRule(StrEnum):
 BROADCAST = "broadcast"
 BROADCAST_PROGRESS = "broadcast_progress"
 BROADCAST_REPORT = "broadcast_report"
+# An event's day-before reminder and day-after question: any day, not at night.
+EVENT_REMINDER = "event_reminder"
+EVENT_SATISFACTION = "event_satisfaction"
 
 RULES: dict[str, SendRule] = {
     BROADCAST: SendRule.WAKING_HOURS,
     BROADCAST_PROGRESS: SendRule.ANY_TIME,
     BROADCAST_REPORT: SendRule.ANY_TIME,
+    EVENT_REMINDER: SendRule.WAKING_HOURS,
+    EVENT_SATISFACTION: SendRule.WAKING_HOURS,
 }
 DEFAULT_RULE = SendRule.WORKING_HOURS
 
