@@ -196,11 +196,31 @@ SENT = NS(
 )
 
 
+# An event (the attendance messages), one with a place and one online only.
+EVENT = NS(id=12, title=ODD, starts_at=WHEN, place=ODD, online_url=None, manual_attendance=25)
+ONLINE_EVENT = NS(id=13, title="Çevrim içi", starts_at=WHEN, place=None,
+                  online_url="https://meet.example/a?b=1&c=<2>", manual_attendance=None)
+
+
 # -- whole templates --------------------------------------------------------------------------
 
 SAMPLES: dict[str, list[Sample]] = {
     # Telegram messages
     "messages/apology.j2": [{}],
+    "messages/attendance.j2": [
+        {"name": "reminder", "event": EVENT, "person": PERSON},
+        {"name": "reminder", "event": ONLINE_EVENT, "person": PERSON},
+        {"name": "satisfaction", "event": EVENT, "person": PERSON},
+        {"name": "checked_in", "event": EVENT, "again": False},
+        {"name": "checked_in", "event": EVENT, "again": True},
+        {"name": "checkin_refused", "reason": ODD},
+        {"name": "qr", "event": EVENT, "link": "https://t.me/kume_bot?start=ci_ab12", "scanned": 3},
+        {"name": "qr", "event": ONLINE_EVENT, "link": "https://t.me/k?start=ci_x", "scanned": 0},
+        {"name": "head_count_ask", "event": EVENT},
+        {"name": "head_count_saved", "event": EVENT, "count": 1250, "scanned": 3},
+        {"name": "usage", "events": [EVENT, ONLINE_EVENT]},
+        {"name": "usage", "events": []},
+    ],
     "messages/broadcast.j2": [
         {"name": "progress", "progress": BroadcastProgress(total=3000, sent=1240, waiting=1760)},
         {"name": "progress", "progress": BroadcastProgress(
@@ -519,6 +539,16 @@ def one(**kwargs: Any) -> list[dict[str, Any]]:
 
 
 MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
+    "texts/attendance.j2": {
+        "checkin_not_member": one(title=ODD * 10),
+        "checkin_not_today": one(title=ODD, starts_at=WHEN),
+        "event_not_found": one(id="12"),
+        "not_your_event": one(title=ODD),
+        "event_not_published": one(title=ODD),
+        "head_count_not_number": one(value=ODD * 5),
+        "head_count_range": one(value="-3", limit=100000),
+        "satisfaction_saved": [{"title": ODD * 5, "score": 4, "changed": c} for c in (True, False)],
+    },
     "texts/buttons.j2": {
         "action": [
             {"code": "E1.2.3", "title": ACTION.title * 2, "mark": m}
