@@ -214,7 +214,7 @@ SAMPLES: dict[str, list[Sample]] = {
         {"name": "checked_in", "event": EVENT, "again": False},
         {"name": "checked_in", "event": EVENT, "again": True},
         {"name": "checkin_refused", "reason": ODD},
-        {"name": "qr", "event": EVENT, "link": "https://t.me/kume_bot?start=ci_ab12", "scanned": 3},
+        {"name": "qr", "event": EVENT, "link": "https://t.me/kume_bot?start=ci_a", "scanned": 3},
         {"name": "qr", "event": ONLINE_EVENT, "link": "https://t.me/k?start=ci_x", "scanned": 0},
         {"name": "head_count_ask", "event": EVENT},
         {"name": "head_count_saved", "event": EVENT, "count": 1250, "scanned": 3},
@@ -547,7 +547,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "event_not_published": one(title=ODD),
         "head_count_not_number": one(value=ODD * 5),
         "head_count_range": one(value="-3", limit=100000),
-        "satisfaction_saved": [{"title": ODD * 5, "score": 4, "changed": c} for c in (True, False)],
+        "satisfaction_saved": [{"title": ODD * 5, "score": 4, "changed": c} for c in (1, 0)],
     },
     "texts/buttons.j2": {
         "action": [
