@@ -35,6 +35,7 @@ PEOPLE: dict[str, tuple[str, Role] | None] = {
 COMMANDS = [
     "/start", "/yardim", "/iptal", "/davet", "/foo", "/gosterge", "/durum", "/ertele", "/degil"
 ]
+COMMANDS.append("/yoklama")
 
 UNREGISTERED = "Merhaba! Ben kume, İzmir Kalkınma Ajansı'nın kümelenme stratejisi"
 NO_DIALOG = "Şu anda yarım kalan bir işlem yok."
@@ -48,6 +49,7 @@ INVITE_USAGE = "Davet bağlantısı oluşturma"
 FIGURES_REFUSED = "⛔ Gösterge değerlerini küme yönetimleri ve ajans girer;"
 SNOOZE_USAGE = "Hatırlatmayı erteleme"
 NOT_OURS_USAGE = "Sorumlu olmadığınız eylemi bildirme"
+ATTENDANCE_USAGE = "Etkinlik yoklaması"
 
 
 def refused(command: str) -> str:
@@ -66,6 +68,7 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/yoklama": ATTENDANCE_USAGE,
     },
     "agency": {
         "/start": BACK,
@@ -77,6 +80,7 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/yoklama": ATTENDANCE_USAGE,
     },
     "reporter": {
         "/start": BACK,
@@ -88,6 +92,7 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/yoklama": refused("yoklama"),
     },
     "cluster reporter": {
         "/start": BACK,
@@ -99,6 +104,7 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/yoklama": refused("yoklama"),
     },
     "secretary": {
         "/start": BACK,
@@ -110,6 +116,7 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": STATUS_PICK,
         "/ertele": SNOOZE_USAGE,
         "/degil": NOT_OURS_USAGE,
+        "/yoklama": ATTENDANCE_USAGE,
     },
     "member": {
         "/start": BACK,
@@ -121,6 +128,7 @@ TABLE: dict[str, dict[str, str]] = {
         "/durum": refused("durum"),
         "/ertele": refused("ertele"),
         "/degil": refused("degil"),
+        "/yoklama": refused("yoklama"),
     },
     "unregistered": dict.fromkeys(COMMANDS, UNREGISTERED),
 }

@@ -1,0 +1,183 @@
+"""An event's door and day after through the real bot: /yoklama's QR code and head count
+(and who may take them), check-in by the deep link (a member, a stranger, an old link), the
+day-before reminder and the satisfaction question on the simulated clock, its buttons pressed,
+changed and forged."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from tests.e2e.conftest import DEFAULT_NOW
+from tests.e2e.test_outbox import run_tick, speed_up
+from tracker.audience import follow
+from tracker.db import session_scope
+from tracker.models import (
+    Cluster,
+    Event,
+    EventAudience,
+    EventStatus,
+    Notification,
+    Person,
+    Role,
+    Rsvp,
+    RsvpAnswer,
+)
+
+TODAY_14 = DEFAULT_NOW.replace(hour=14)  # Thursday 10 April 2014, 14:00
+BAD_BUTTON = "Bu düğme artık geçerli değil."
+
+
+def buttons(message: dict) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def add_member(env, user_id: int, name: str) -> int:
+    with session_scope(env.engine) as session:
+        person = Person(telegram_user_id=user_id, display_name=name, role=Role.MEMBER,
+                        consent_at=DEFAULT_NOW - timedelta(days=30))
+        session.add(person)
+        session.flush()
+        cluster = session.exec(select(Cluster).order_by(Cluster.id)).first()
+        follow(session, person.id, cluster.id, DEFAULT_NOW - timedelta(days=30))
+        env.api.user(user_id, first_name=name)
+        return person.id
+
+
+def add_event(env, starts_at: datetime, created_by: int | None, title: str,
+              yes: list[int] = ()) -> tuple[int, str]:
+    with session_scope(env.engine) as session:
+        cluster = session.exec(select(Cluster).order_by(Cluster.id)).first()
+        event = Event(title=title, starts_at=starts_at, place="İzmir <Fuar> & Kongre",
+                      status=EventStatus.PUBLISHED, checkin_token=secrets.token_hex(8),
+                      created_by_id=created_by)
+        session.add(event)
+        session.flush()
+        session.add(EventAudience(event_id=event.id, cluster_id=cluster.id))
+        for person_id in yes:
+            session.add(Rsvp(event_id=event.id, person_id=person_id, answer=RsvpAnswer.YES))
+        return event.id, event.checkin_token
+
+
+def person_id(env, user_id: int) -> int:
+    with Session(env.engine) as session:
+        return session.exec(select(Person.id).where(Person.telegram_user_id == user_id)).one()
+
+
+async def test_yoklama_qr_and_head_count_only_for_the_events_people(bot_env):
+    secretary = await bot_env.register(1001, "Kümelenme Komitesi", Role.SECRETARY, name="Sena")
+    other = await bot_env.register(1002, "Kümelenme Komitesi", Role.SECRETARY, name="Oya")
+    agency = await bot_env.register(1003, "İZKA", Role.AGENCY, name="Zeynep")
+    event_id, token = add_event(bot_env, TODAY_14, person_id(bot_env, 1001),
+                                "<b>Organik</b> & gıda buluşması")
+
+    await secretary.send("/yoklama")
+    usage = await secretary.next_message()
+    assert usage["text"].startswith("Etkinlik yoklaması")
+    assert f"• {event_id} · <b>Organik</b> & gıda buluşması" in usage["text"]
+
+    await secretary.send(f"/yoklama {event_id}")
+    qr = await secretary.next_message()
+    link = f"https://t.me/kume_bot?start=ci_{token}"
+    assert "photo" in qr and link in qr["caption"]
+    assert qr["caption"].startswith("<b>Organik</b> & gıda buluşması · yoklama")
+    assert buttons(qr) == ["✍️ Elle sayı gir"]
+    await secretary.press(qr, "✍️ Elle sayı gir")
+    ask = await secretary.next_message()
+    assert f"/yoklama {event_id} 25" in ask["text"]
+    await secretary.send(f"/yoklama {event_id} yirmi beş")
+    assert (await secretary.next_message())["text"].startswith("⛔ “yirmi beş” bir sayı")
+    await secretary.send(f"/yoklama {event_id} 1.250")
+    saved = await secretary.next_message()
+    assert "elle girilen katılımcı sayısı: 1.250" in saved["text"]
+
+    await other.send(f"/yoklama {event_id}")
+    assert (await other.next_message())["text"].startswith(
+        "⛔ “<b>Organik</b> & gıda buluşması” etkinliğini siz oluşturmadınız")
+    await other.send(f"/yoklama {event_id} 3")
+    assert (await other.next_message())["text"].startswith("⛔")
+    await agency.send(f"/yoklama {event_id}")
+    assert link in (await agency.next_message())["caption"]
+    await agency.send("/yoklama 99999")
+    assert (await agency.next_message())["text"] == "⛔ 99999 numaralı bir etkinlik yok."
+    with Session(bot_env.engine) as session:
+        assert session.get(Event, event_id).manual_attendance == 1250
+
+
+async def test_check_in_by_link_then_the_satisfaction_question_the_day_after(bot_env):
+    await speed_up(bot_env)
+    ayse_id = add_member(bot_env, 2001, "Ayşe")
+    mehmet_id = add_member(bot_env, 2002, "Mehmet")
+    event_id, token = add_event(bot_env, TODAY_14, None, "Küme buluşması", yes=[mehmet_id])
+    old_id, old_token = add_event(bot_env, TODAY_14 - timedelta(days=20), None, "Eski toplantı")
+    tomorrows_id, _ = add_event(bot_env, TODAY_14 + timedelta(days=2), None, "Cumartesi atölyesi",
+                                yes=[ayse_id, mehmet_id])
+    ayse, mehmet = bot_env.api.user(2001), bot_env.api.user(2002)
+    stranger = bot_env.api.user(2999, first_name="Yabancı")
+    bot_env.clock.set(TODAY_14)
+
+    await ayse.send(f"/start ci_{token}")
+    assert (await ayse.next_message())["text"].startswith(
+        "✅ Hoş geldiniz! Küme buluşması etkinliğine katılımınız kaydedildi.")
+    await ayse.send(f"/start ci_{token}")
+    assert (await ayse.next_message())["text"].startswith("Yoklamanız zaten alınmıştı")
+    await ayse.send(f"/start ci_{old_token}")
+    assert "yalnızca etkinlik günü açıktır" in (await ayse.next_message())["text"]
+    await ayse.send("/start ci_0000000000000000")
+    assert (await ayse.next_message())["text"].startswith("Bu yoklama bağlantısı geçerli değil")
+    await stranger.send(f"/start ci_{token}")
+    assert (await stranger.next_message())["text"].startswith(
+        "Yoklama, “Küme buluşması” etkinliğine katılan küme üyeleri içindir.")
+    with Session(bot_env.engine) as session:
+        rsvps = {r.person_id: (r.answer, r.attended_at is not None)
+                 for r in session.exec(select(Rsvp).where(Rsvp.event_id == event_id))}
+        assert session.exec(select(Person).where(Person.telegram_user_id == 2999)).first() is None
+    assert rsvps == {ayse_id: (RsvpAnswer.YES, True), mehmet_id: (RsvpAnswer.YES, False)}
+
+    # Friday 10:00: the question to Ayşe (she came, Mehmet did not); both hear of Saturday.
+    bot_env.clock.set(DEFAULT_NOW + timedelta(days=1))
+    await run_tick(bot_env)
+    got = {u.id: [m for m in u.messages if m.get("from", {}).get("is_bot")][-2:]
+           for u in (ayse, mehmet)}
+    question = next(m for m in got[2001] if "ne kadar memnun" in m["text"])
+    assert buttons(question) == ["1", "2", "3", "4", "5"]
+    assert any("Cumartesi atölyesi" in m["text"] and "Hatırlatma" in m["text"]
+               for m in got[2001])
+    assert not any("ne kadar memnun" in m["text"] for m in got[2002])
+    assert any("Cumartesi atölyesi" in m["text"] for m in got[2002])
+    await run_tick(bot_env)  # a minute later: nothing twice
+    with Session(bot_env.engine) as session:
+        kinds = sorted(n.kind for n in session.exec(select(Notification)))
+    assert kinds == ["event_reminder", "event_reminder", "event_satisfaction"]
+
+    await ayse.press(question, "4")
+    assert (await ayse.wait_answer())["text"].startswith("Teşekkür ederiz")
+    await ayse.press(question, "2")  # changed her mind: the buttons stayed
+    assert (await ayse.wait_answer())["text"].startswith("Yanıtınız güncellendi")
+
+    # Forged: a score out of range, an event she did not attend, Mehmet's press on an event
+    # he did not come to, a stranger's.
+    for data in (f"c:memnun {event_id} 9", f"c:memnun {old_id} 5", f"c:memnun {tomorrows_id} 5",
+                 "c:memnun 1;2"):
+        await ayse.press_raw(question["message_id"], data)
+        refused = await ayse.wait_answer()
+        assert refused["show_alert"], data
+        if data.endswith((" 9", ";2")):
+            assert refused["text"] == BAD_BUTTON, data
+        assert (await ayse.next_message())["text"].startswith("⛔"), data
+    await mehmet.send("/yardim")
+    help_message = await mehmet.next_message()
+    await mehmet.press_raw(help_message["message_id"], f"c:memnun {event_id} 5")
+    answer = await mehmet.wait_answer()
+    assert answer["text"].startswith("Memnuniyet sorusunu yalnızca etkinliğe katılanlar")
+    await stranger.send("/yardim")
+    await stranger.press_raw((await stranger.next_message())["message_id"],
+                             f"c:memnun {event_id} 5")
+    assert "davet" in (await stranger.next_message())["text"]
+    with Session(bot_env.engine) as session:
+        scores = {r.person_id: r.satisfaction
+                  for r in session.exec(select(Rsvp).where(Rsvp.event_id == event_id))}
+    assert scores == {ayse_id: 2, mehmet_id: None}
