@@ -509,7 +509,8 @@ def test_workbook(seeded):
     data = reports.workbook_bytes(report)
     assert data == reports.workbook_bytes(report)  # the same report, the same bytes
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["Özet", "Eylemler", "Güncellemeler", "Göstergeler", "Katılım"]
+    assert book.sheetnames == ["Özet", "Eylemler", "Güncellemeler", "Göstergeler", "Katılım",
+                               "Etkinlikler"]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref.startswith("A1:")

@@ -202,6 +202,15 @@ ONLINE_EVENT = NS(id=13, title="Çevrim içi", starts_at=WHEN, place=None,
                   online_url="https://meet.example/a?b=1&c=<2>", manual_attendance=None)
 
 
+EVENT_SUMMARY = NS(
+    count=3, satisfaction=4.25,
+    total=NS(key="", events=3, participants=1250, attended=210),
+    by_cluster=(NS(key=ODD, events=2, participants=40, attended=30),
+                NS(key="", events=1, participants=1210, attended=180)),
+    by_action=(NS(key="E3.1.4", events=2, participants=40, attended=30),
+               NS(key="", events=1, participants=1210, attended=180)))
+
+
 # -- whole templates --------------------------------------------------------------------------
 
 SAMPLES: dict[str, list[Sample]] = {
@@ -530,6 +539,7 @@ def _report_view(**extra: Any) -> NS:
         stale=Short((NS(action_code="E1.2.3", organisation_short=ODD, progress=40),)),
         implausible=Short((figure, share), 2),
         flag_count=6,
+        events=None,
     )
     return NS(**{**view, **extra})
 
@@ -766,6 +776,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "workbook_caption": [{"scope": ODD, "charts": 3}, {"scope": "EBSO", "charts": 0}],
         "chart_caption": one(title="Eylem durumları <&>", scope=ODD),
         "summary": [{"v": _report_view(topic=topic)} for topic in ("genel", "gosterge", "katilim")]
+        + [{"v": _report_view(topic=topic, events=EVENT_SUMMARY)} for topic in ("genel", "kume")]
         + [
             {
                 "v": _report_view(

@@ -1,4 +1,4 @@
-"""Everything a report shows, read with a fixed number of queries (15), whatever the row counts.
+"""Everything a report shows, read with a fixed number of queries (16), whatever the row counts.
 
 `build_report` reads through tracker.reports.queries and assembles a Report
 (tracker.reports.data) one named piece at a time: the scope, the statuses, the figures, the
@@ -43,6 +43,7 @@ from tracker.reports.data import (
     TrendSeries,
     combine,
 )
+from tracker.reports.events import in_scope, read_events
 from tracker.reports.filters import (
     TOPICS,
     WORDS,
@@ -63,7 +64,7 @@ Schedule = dict[Quarter, list[ActionInfo]]  # quarter -> actions in scope active
 def build_report(
     session: Session, filters: ReportFilters, *, now: datetime, settings: CalendarSettings
 ) -> Report:
-    """All data of the summary, the workbook and the charts, in 15 queries."""
+    """All data of the summary, the workbook and the charts, in 16 queries."""
     if filters.topic not in TOPICS:
         raise usage_error("reason_unknown_word", words=[filters.topic])
     run = session.connection().execute
@@ -99,6 +100,9 @@ def build_report(
         turnout=_turnout(Quarter.range(start, min(last, end)), scope, schedule, figure_orgs,
                          directory, answers, figures.returns),
         flags=_red_flags(filters, scope, statuses, figures.rows, quarters),
+        events=in_scope(read_events(run, first, last),
+                        scope.ids if scope.key is not None else None,
+                        cluster.code if cluster else None),
     )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from tracker.quarters import Quarter
+from tracker.reports.events import EventRow
 from tracker.reports.filters import ReportFilters
 
 NO_ANSWER = "no_answer"  # active in the period, nobody answered
@@ -277,6 +278,7 @@ class Report:
     participation: tuple[Participation, ...]
     turnout: tuple[QuarterTurnout, ...]  # every plan quarter up to the period's end
     flags: RedFlags = field(default_factory=RedFlags)
+    events: tuple[EventRow, ...] = ()  # awareness events held in the period, in scope
 
     @property
     def period_start(self) -> Quarter:

@@ -19,6 +19,7 @@ from tracker.reports.data import (
     Participation,
     Report,
 )
+from tracker.reports.events import EventSummary, summarise
 from tracker.reports.filters import WORDS
 
 TEMPLATE = "messages/report.j2"
@@ -107,6 +108,7 @@ class SummaryView:
     stale: Short
     implausible: Short
     flag_count: int
+    events: EventSummary | None = None  # the period's awareness events, if any
 
 
 def _labels() -> dict[str, str]:
@@ -207,6 +209,7 @@ def summary_view(report: Report) -> SummaryView:
         stale=Short.of(flags.stale),
         implausible=Short.of(flags.implausible),
         flag_count=flags.count,
+        events=summarise(report.events) if report.events else None,
     )
 
 
