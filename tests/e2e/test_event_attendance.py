@@ -15,6 +15,7 @@ from tests.e2e.test_outbox import run_tick, speed_up
 from tracker.audience import follow
 from tracker.db import session_scope
 from tracker.models import (
+    Action,
     Cluster,
     Event,
     EventAudience,
@@ -24,6 +25,7 @@ from tracker.models import (
     Role,
     Rsvp,
     RsvpAnswer,
+    StatusUpdate,
 )
 
 TODAY_14 = DEFAULT_NOW.replace(hour=14)  # Thursday 10 April 2014, 14:00
@@ -181,3 +183,57 @@ async def test_check_in_by_link_then_the_satisfaction_question_the_day_after(bot
         scores = {r.person_id: r.satisfaction
                   for r in session.exec(select(Rsvp).where(Rsvp.event_id == event_id))}
     assert scores == {ayse_id: 2, mehmet_id: None}
+
+
+async def test_durum_offers_the_actions_events_as_evidence_with_one_tap(bot_env):
+    secretary = await bot_env.register(1001, "Kümelenme Komitesi", Role.SECRETARY, name="Sena")
+    ayse_id = add_member(bot_env, 2001, "Ayşe")
+    with session_scope(bot_env.engine) as session:
+        action = session.exec(select(Action).where(Action.code == "E3.1.4")).one()
+        other = session.exec(select(Action).where(Action.code == "E3.1.5")).one()
+        ids = action.id, other.id
+    in_q1 = DEFAULT_NOW - timedelta(days=30)  # 11 March 2014
+    first, _ = add_event(bot_env, in_q1, person_id(bot_env, 1001), "Farkındalık 1")
+    second, _ = add_event(bot_env, in_q1 + timedelta(days=3), None, "Farkındalık 2")
+    add_event(bot_env, in_q1 + timedelta(days=4), None, "Başka eylem")
+    add_event(bot_env, DEFAULT_NOW + timedelta(days=3), None, "Gelecek çeyrek")
+    with session_scope(bot_env.engine) as session:
+        for event in session.exec(select(Event)):
+            event.action_id = ids[1] if event.title == "Başka eylem" else ids[0]
+            if event.id == first:
+                event.manual_attendance = 40
+        session.add(Rsvp(event_id=second, person_id=ayse_id, answer=RsvpAnswer.YES,
+                         attended_at=in_q1))
+
+    await secretary.send("/durum E3.1.4")
+    question = await secretary.next_message()
+    await secretary.press(question, "Devam ediyor")
+    await secretary.next_message()
+    await secretary.send("%50")
+    await secretary.next_message()
+    await secretary.send("İki farkındalık toplantısı yapıldı.")
+    evidence = await secretary.next_message()
+    line = "Bu çeyrekte (2014 1. Çeyrek) E3.1.4 kapsamında 2 etkinlik, 41 katılımcı"
+    assert line in evidence["text"]
+    assert buttons(evidence)[0] == "📅 Etkinlikleri kanıt olarak ekle"
+    await secretary.press(evidence, "📅 Etkinlikleri kanıt olarak ekle")
+    summary = await secretary.next_message()
+    assert f"Kanıt: {line}" in summary["text"]
+    await secretary.press(summary, "✅ Onayla")
+    assert (await secretary.next_message())["text"].startswith("✅ Kaydedildi")
+    with Session(bot_env.engine) as session:
+        update = session.exec(select(StatusUpdate)).one()
+    assert update.evidence_note.startswith(line) and update.evidence_link is None
+
+    # An action no event served: no such line, no such button.
+    await secretary.send("/durum E3.1.1")
+    reply = await secretary.next_message()
+    if "Bu çeyrekte eylemin durumu nedir?" in reply["text"]:
+        await secretary.press(reply, "Devam ediyor")
+        await secretary.next_message()
+        await secretary.send("%10")
+        await secretary.next_message()
+        await secretary.send("Hazırlık sürüyor.")
+        plain = await secretary.next_message()
+        assert "kapsamında" not in plain["text"]
+        assert "📅 Etkinlikleri kanıt olarak ekle" not in buttons(plain)

@@ -322,7 +322,10 @@ SAMPLES: dict[str, list[Sample]] = {
         status("narrative", answers={**ANSWERS, "status": "not_started", "progress": 0}),
         status("blockers"),
         status("evidence"),
+        status("evidence", events="Bu çeyrekte E3.1.4 <kapsamında> & 3 etkinlik"),
         status("confirm"),
+        status("confirm", answers={**ANSWERS, "evidence_link": None, "evidence_file_name": None,
+                                   "evidence_note": "3 etkinlik <&> 210 katılımcı"}),
         status(
             "confirm",
             answers={
@@ -557,6 +560,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "event_not_published": one(title=ODD),
         "head_count_not_number": one(value=ODD * 5),
         "head_count_range": one(value="-3", limit=100000),
+        "events_evidence": one(code="E3.1.4", quarter=Q.label, events=3, attended=1210),
         "satisfaction_saved": [{"title": ODD * 5, "score": 4, "changed": c} for c in (1, 0)],
     },
     "texts/buttons.j2": {
