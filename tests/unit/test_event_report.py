@@ -58,11 +58,12 @@ def seed(engine) -> dict[str, str]:
         b = event("İkinci", 12, e314, [first, second])
         c = event("Herkese", 19, e315, [])
         event("İptal", 20, e314, [first], status=EventStatus.CANCELLED)
-        for person, ev, answer, came, score in (
-                (people[0], a, RsvpAnswer.YES, True, 5), (people[1], a, RsvpAnswer.YES, True, 4),
-                (people[2], a, RsvpAnswer.NO, False, None), (people[0], b, RsvpAnswer.YES, True, 3),
-                (None, b, RsvpAnswer.YES, True, None), (people[3], c, RsvpAnswer.WAITING, False,
-                                                         None)):
+        answers = (
+            (people[0], a, RsvpAnswer.YES, True, 5), (people[1], a, RsvpAnswer.YES, True, 4),
+            (people[2], a, RsvpAnswer.NO, False, None), (people[0], b, RsvpAnswer.YES, True, 3),
+            (None, b, RsvpAnswer.YES, True, None), (people[3], c, RsvpAnswer.WAITING, False, None),
+        )
+        for person, ev, answer, came, score in answers:
             session.add(Rsvp(event_id=ev.id, person_id=person.id if person else None,
                              answer=answer, attended_at=NOW if came else None,
                              satisfaction=score))
