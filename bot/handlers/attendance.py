@@ -4,6 +4,7 @@ and the satisfaction buttons. The rules live in tracker.events; this only shows 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -37,7 +38,7 @@ MANUAL = "elle"  # "/yoklama <id> elle": the button that asks for a head count
 LISTED = 10  # events listed under the usage
 
 
-def checkin_outcome(session: Session, who: Sender, argument: str, now) -> Outcome:  # noqa: ANN001
+def checkin_outcome(session: Session, who: Sender, argument: str, now: datetime) -> Outcome:
     """`/start ci_<token>`: called by the /start handler inside its transaction."""
     person = person_by_telegram(session, who.telegram_user_id)
     try:

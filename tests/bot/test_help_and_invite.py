@@ -67,6 +67,8 @@ EVERY_COMMAND = {
     "secretary": ["durum", "ertele", "degil", "iptal", "yardim"],
     "member": ["iptal", "yardim"],
 }
+for _role in ("admin", "agency", "secretary"):  # /yoklama: an event's attendance
+    EVERY_COMMAND[_role].append("yoklama")
 DESCRIBED = re.compile(r"^/(\w+) — \S.{10,}$", re.MULTILINE)
 
 
