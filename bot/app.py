@@ -5,21 +5,38 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
+    Defaults,
     MessageHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
-from bot.context import Services, in_session, services
+from bot.context import (
+    CONTEXT_TYPES,
+    KumeContext,
+    Services,
+    in_session,
+    services,
+    services_of,
+)
 from bot.handlers import commands, dialogs, help, invite, reminders, start
 from bot.handlers.errors import on_error
 from bot.handlers.report import rapor
@@ -34,6 +51,9 @@ from tracker.notifications.due import run_due
 logger = logging.getLogger(__name__)
 
 DRAFT_SWEEP_EVERY = timedelta(minutes=10)
+DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+)
 
 
 def build_application(
@@ -58,11 +78,11 @@ def build_application(
     else:
         builder = builder.read_timeout(request_timeout).write_timeout(request_timeout)
     builder = builder.post_init(_post_init).application_class(KumeApplication)
+    # Every message kume sends is its templates' HTML, never with a link preview.
+    builder = builder.defaults(DEFAULTS).context_types(CONTEXT_TYPES)
     app = builder.build()
     sender = OutboxSender(app.bot, engine, clock, settings.calendar, settings.sending)
-    app.bot_data["services"] = Services(
-        engine=engine, clock=clock, settings=settings, sender=sender
-    )
+    app.bot_data.services = Services(engine=engine, clock=clock, settings=settings, sender=sender)
     register_handlers(app)
     if app.job_queue is not None:
         app.job_queue.run_repeating(
@@ -81,7 +101,7 @@ class KumeApplication(Application):
 
     @property
     def sender(self) -> OutboxSender:
-        return self.bot_data["services"].sender
+        return services_of(self).sender
 
     async def start(self) -> None:
         await super().start()
@@ -119,11 +139,32 @@ async def _post_init(app: Application) -> None:
         [BotCommand("yardim", texts.say("texts/commands.j2", "description", name="yardim"))],
         scope=BotCommandScopeAllPrivateChats(),
     )
+    await _set_profile(app.bot)
 
 
-async def due_work(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _set_profile(bot: Bot) -> None:
+    """The description an empty chat shows before /start and the short one on the profile,
+    from templates. Telegram limits how often they may change, so each is set only when it
+    differs, and a refusal costs a warning, not the start."""
+    profile = "texts/bot_profile.j2"
+    try:
+        description = texts.say(profile, "description")
+        if (await bot.get_my_description()).description != description:
+            await bot.set_my_description(description)
+    except TelegramError as exc:
+        logger.warning("could not set the bot's description: %s", exc)
+    try:
+        short = texts.say(profile, "short_description")
+        if (await bot.get_my_short_description()).short_description != short:
+            await bot.set_my_short_description(short)
+    except TelegramError as exc:
+        logger.warning("could not set the bot's short description: %s", exc)
+
+
+async def due_work(context: CallbackContext[Any, Any, Any, Any]) -> None:
     """The scheduler's only job: decide what is due now and wake the sender (which sends
-    continuously; the job does not wait for it)."""
+    continuously; the job does not wait for it). Any context of the application will do: the
+    simulator and the tests call it (and `tick`) with one of their own."""
     svc = services(context)
     report = await in_session(
         context, lambda session: run_due(session, svc.clock.now(), svc.settings.calendar))
@@ -132,15 +173,15 @@ async def due_work(context: ContextTypes.DEFAULT_TYPE) -> None:
         svc.sender.wake()
 
 
-async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
     """What is due now, and wait until the sender has sent what may go now: the simulator
     and the tests move the clock and look at once."""
     await due_work(context)
     await services(context).sender.drain()
 
 
-async def sweep_drafts(context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
+async def sweep_drafts(context: KumeContext) -> None:
+    svc = context.services
     expired = await in_session(
         context, lambda session: expire_drafts(session, svc.clock.now(), svc.settings.draft_ttl)
     )
@@ -151,7 +192,6 @@ async def sweep_drafts(context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(
                 draft.telegram_user_id,
                 message("draft_expired", kind=draft.kind),
-                parse_mode="HTML",
             )
         except Exception:  # a blocked or deleted chat must not stop the sweep
             logger.warning("could not tell a person their draft expired", exc_info=True)
@@ -164,6 +204,8 @@ async def start_polling_in_loop(app: Application) -> Application:
     """Start a built application inside the running event loop (simulator, tests), polling
     briskly; `run_polling` would take over the loop."""
     await app.initialize()
+    if app.post_init is not None:  # as run_polling does
+        await app.post_init(app)
     await app.start()
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0, timeout=1)

@@ -1,4 +1,9 @@
-"""Access to the application's shared pieces from inside handlers."""
+"""What handlers and jobs are given: PTB's context, typed with kume's services.
+
+`KumeContext` is the context class of kume's application (`ContextTypes(context=KumeContext,
+bot_data=BotData)`, set in bot.app), so a handler declares `context: KumeContext` and reads
+`context.services` with its types, instead of looking a string up in `bot_data`.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from telegram.ext import ContextTypes
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.sender import OutboxSender
 from bot.settings import BotSettings
 from tracker.clock import Clock
 from tracker.db import session_scope
@@ -23,14 +29,40 @@ class Services:
     engine: Engine
     clock: Clock
     settings: BotSettings
-    sender: Any = None  # bot.sender.OutboxSender
+    sender: OutboxSender
 
 
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data["services"]
+@dataclass
+class BotData:
+    """The application's `bot_data`: its services, set once when it is built."""
+
+    services: Services | None = None
 
 
-async def in_session(context: ContextTypes.DEFAULT_TYPE, work: Callable[[Session], T]) -> T:
+class KumeContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    @property
+    def services(self) -> Services:
+        return services(self)
+
+
+CONTEXT_TYPES = ContextTypes(context=KumeContext, bot_data=BotData)
+
+
+def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
+    """The services of any context of kume's application (a job's or a test's too)."""
+    return services_of(context.application)
+
+
+def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    data = application.bot_data
+    if not isinstance(data, BotData) or data.services is None:
+        raise RuntimeError("not an application built by bot.app.build_application")
+    return data.services
+
+
+async def in_session(
+    context: CallbackContext[Any, Any, Any, Any], work: Callable[[Session], T]
+) -> T:
     """Run database work in a worker thread, in one transaction, keeping the event loop free."""
     engine = services(context).engine
 

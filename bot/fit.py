@@ -17,9 +17,11 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
-from telegram.constants import CallbackQueryLimit, MessageLimit, ParseMode
+from telegram import InlineKeyboardMarkup, Message
+from telegram.constants import CallbackQueryLimit, MessageLimit
+from telegram.ext import ExtBot
 
 from tracker.turkish import shorten
 
@@ -151,18 +153,17 @@ def fit_message(text: str, limit: int = MAX_TEXT) -> list[str]:
 
 
 async def send_html(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    bot: ExtBot[Any], chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
     """Send kume's HTML as one message or, past Telegram's limit, several in order with the
-    buttons on the last; returns the last message sent."""
+    buttons on the last; returns the last message sent. The application's bot sends HTML
+    without link previews by default (bot.app.DEFAULTS)."""
     sent = None
     parts = fit_message(text)
     for index, part in enumerate(parts):
         sent = await bot.send_message(
             chat_id,
             part,
-            parse_mode=ParseMode.HTML,
             reply_markup=markup if index == len(parts) - 1 else None,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
     return sent

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
+from bot.context import KumeContext
 from bot.fit import fit_notice, send_html
 from tracker import texts
 
@@ -33,7 +33,7 @@ class Outcome:
         return self
 
 
-async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
+async def deliver(update: Update, context: KumeContext, outcome: Outcome) -> None:
     chat = update.effective_chat
     if update.callback_query is not None:
         # A query answered already (a duplicate update) or too old (pressed while the bot was

@@ -370,6 +370,8 @@ class OutboxSender:
             reservation.start()
             reservation = None
             try:
+                # Spelled out, not left to the application's Defaults: `kume run-due` sends
+                # with a plain Bot of its own.
                 message = await self.bot.send_message(
                     row.chat_id, parts[part], parse_mode=ParseMode.HTML,
                     reply_markup=markup if part == len(parts) - 1 else None,
@@ -498,7 +500,8 @@ class OutboxSender:
         try:
             await self.bot.edit_message_text(
                 edit.text, chat_id=edit.chat_id, message_id=edit.message_id,
-                parse_mode=ParseMode.HTML)
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True))
         except RetryAfter as exc:
             self._window.pause(_retry_seconds(exc))
         except TelegramError as exc:  # a progress message is not worth a retry

@@ -336,7 +336,10 @@ class BotMethods:
 
     def _bot_text_setter(self, field: str) -> Method:
         async def setter(a: Args) -> bool:
-            self.s.bot_texts[(field, validation.language_code(a))] = str(a.get(field, ""))
+            value = str(a.get(field, ""))
+            if len(value) > validation.MAX_BOT_TEXT[field]:
+                raise bad_request(f"{field.upper()}_INVALID")
+            self.s.bot_texts[(field, validation.language_code(a))] = value
             return True
 
         return setter

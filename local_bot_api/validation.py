@@ -17,6 +17,8 @@ from .params import Upload
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64  # bytes, UTF-8
+# setMyName, setMyDescription, setMyShortDescription: 0-64, 0-512, 0-120 characters.
+MAX_BOT_TEXT = {"name": 64, "description": 512, "short_description": 120}
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"

@@ -8,11 +8,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.context import in_session, services
+from bot.context import KumeContext, in_session
 from bot.handlers.common import Sender, for_person, refusal, registered, sender, unregistered
 from bot.render import message
 from bot.replies import Outcome, deliver
@@ -57,12 +55,12 @@ class Qr:
     markup: InlineKeyboardMarkup
 
 
-async def yoklama(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str | None) -> None:
+async def yoklama(update: Update, context: KumeContext, arg: str | None) -> None:
     """/yoklama, /yoklama <id>, /yoklama <id> <sayı> (typed, or from the QR's button)."""
     who, chat = sender(update), update.effective_chat
     if who is None or chat is None:
         return
-    svc = services(context)
+    svc = context.services
     event_ref, _, rest = (arg or "").strip().partition(" ")
     rest = rest.strip()
 
@@ -99,8 +97,7 @@ async def yoklama(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str |
     if update.callback_query is not None:
         await deliver(update, context, Outcome())  # answer the press
     await context.bot.send_photo(chat.id, InputFile(result.png, filename="yoklama.png"),
-                                 caption=result.caption, parse_mode=ParseMode.HTML,
-                                 reply_markup=result.markup)
+                                 caption=result.caption, reply_markup=result.markup)
 
 
 def _events_of(session: Session, person: Person) -> list[Event]:
@@ -111,9 +108,9 @@ def _events_of(session: Session, person: Person) -> list[Event]:
     return list(session.exec(query.order_by(col(Event.starts_at).desc()).limit(LISTED)).all())
 
 
-async def memnun(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str | None) -> None:
+async def memnun(update: Update, context: KumeContext, arg: str | None) -> None:
     """A satisfaction button ("c:memnun <event id> <score>"): the presser's own answer."""
-    svc = services(context)
+    svc = context.services
 
     def act(session: Session, person: Person) -> Outcome:
         answered = record_satisfaction(session, person, arg, svc.clock.now())

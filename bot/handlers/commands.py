@@ -12,37 +12,36 @@ from typing import Any
 
 from sqlmodel import Session
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.context import in_session
+from bot.context import KumeContext, in_session
 from bot.handlers import attendance, dialogs, reminders
 from bot.handlers.common import registered, sender, unregistered
 from bot.render import message
 from bot.replies import Outcome, deliver
 
 # A route gets what followed the command ("E1.2.4", "2014Q1 #17"), None if nothing did.
-Route = Callable[[Update, ContextTypes.DEFAULT_TYPE, str | None], Awaitable[None]]
+Route = Callable[[Update, KumeContext, str | None], Awaitable[None]]
 
 
 def _dialog(command: str, kind: str) -> Route:
     async def route(
-        update: Update, context: ContextTypes.DEFAULT_TYPE, argument: str | None
+        update: Update, context: KumeContext, argument: str | None
     ) -> None:
         await dialogs.open_dialog(update, context, command, kind, argument)
 
     return route
 
 
-async def _cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, _: str | None) -> None:
+async def _cancel(update: Update, context: KumeContext, _: str | None) -> None:
     await dialogs.cancel(update, context)
 
 
-async def _snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str | None) -> None:
+async def _snooze(update: Update, context: KumeContext, arg: str | None) -> None:
     await reminders.ertele(update, context, (arg or "").split())
 
 
-async def _not_ours(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str | None) -> None:
+async def _not_ours(update: Update, context: KumeContext, arg: str | None) -> None:
     await reminders.degil(update, context, (arg or "").split())
 
 
@@ -59,17 +58,17 @@ ROUTES: dict[str, Route] = {
 
 def typed(
     name: str,
-) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+) -> Callable[[Update, KumeContext], Coroutine[Any, Any, None]]:
     """The handler of `/name ...` typed (bot.app registers one per route)."""
 
-    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def handler(update: Update, context: KumeContext) -> None:
         argument = " ".join(context.args or []).strip()
         await ROUTES[name](update, context, argument or None)
 
     return handler
 
 
-async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_press(update: Update, context: KumeContext) -> None:
     """Any button: a command it carries goes through ROUTES; anything else is a dialog's."""
     query = update.callback_query
     if query is None:
@@ -83,7 +82,7 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await deliver(update, context, Outcome(notice=message("stale_button"), alert=True))
 
 
-async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown(update: Update, context: KumeContext) -> None:
     """A command kume does not know: say so; any dialog in progress stays as it is."""
     who = sender(update)
     if who is None:

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.context import in_session
+from bot.context import KumeContext, in_session
 from bot.render import message
 from bot.replies import Outcome, deliver
 from tracker import texts
@@ -54,7 +53,7 @@ def menu_for(session: Session, person: Person) -> list[str]:
 
 async def for_person(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: KumeContext,
     act: Callable[[Session, Person], Outcome],
     command: str | None = None,
 ) -> None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.context import in_session, services
+from bot.context import KumeContext, in_session
 from bot.handlers.common import for_person, refusal, registered, sender, unregistered
 from bot.render import message, prompt_markup, prompt_text
 from bot.replies import Outcome, deliver
@@ -31,14 +30,14 @@ def show(outcome: Outcome, turn: Turn) -> Outcome:
     return outcome.add(prompt_text(turn.prompt), prompt_markup(turn.prompt, dialog_id, revision))
 
 
-def dialog_context(context: ContextTypes.DEFAULT_TYPE, person: Person) -> Context:
-    svc = services(context)
+def dialog_context(context: KumeContext, person: Person) -> Context:
+    svc = context.services
     return Context(person=person, now=svc.clock.now(), settings=svc.settings)
 
 
 async def open_dialog(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: KumeContext,
     command: str,
     kind: str,
     argument: str | None,
@@ -47,7 +46,7 @@ async def open_dialog(
     who = sender(update)
     if who is None:
         return
-    ttl = services(context).settings.draft_ttl
+    ttl = context.services.settings.draft_ttl
 
     def work(session: Session) -> Outcome:
         person = registered(session, who)
@@ -69,12 +68,12 @@ async def open_dialog(
     await deliver(update, context, await in_session(context, work))
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_text(update: Update, context: KumeContext) -> None:
     assert update.effective_message is not None
     await _on_input(update, context, TextInput(update.effective_message.text or ""))
 
 
-async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_file(update: Update, context: KumeContext) -> None:
     msg = update.effective_message
     assert msg is not None
     if msg.document is not None:
@@ -93,7 +92,7 @@ async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _on_input(update, context, value)
 
 
-async def _on_input(update: Update, context: ContextTypes.DEFAULT_TYPE, value: Input) -> None:
+async def _on_input(update: Update, context: KumeContext, value: Input) -> None:
     def act(session: Session, person: Person) -> Outcome:
         dialog = service.active_dialog(session, person)
         if dialog is None:
@@ -104,7 +103,7 @@ async def _on_input(update: Update, context: ContextTypes.DEFAULT_TYPE, value: I
 
 
 async def on_press(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, press: callbacks.DialogPress | None
+    update: Update, context: KumeContext, press: callbacks.DialogPress | None
 ) -> None:
     """A dialog's button (None: data kume never made): checked to be the presser's dialog and
     its current question before it counts as an answer."""
@@ -132,7 +131,7 @@ async def on_press(
 
 def _answer(
     session: Session,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: KumeContext,
     person: Person,
     dialog: Dialog,
     value: Input,
@@ -141,7 +140,7 @@ def _answer(
     if service.seen_update(session, dialog, update_id):
         return Outcome()
     ctx = dialog_context(context, person)
-    if dialog.updated_at < ctx.now - services(context).settings.draft_ttl:
+    if dialog.updated_at < ctx.now - context.services.settings.draft_ttl:
         service.close(session, dialog)
         return Outcome().add(message("draft_expired", kind=dialog.kind))
     try:
@@ -151,9 +150,9 @@ def _answer(
     return show(Outcome(), turn)
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cancel(update: Update, context: KumeContext) -> None:
     def act(session: Session, person: Person) -> Outcome:
-        dialog = service.suspend_active(session, person, services(context).clock.now())
+        dialog = service.suspend_active(session, person, context.services.clock.now())
         return Outcome().add(
             message(
                 "cancelled", had_dialog=dialog is not None, kind=dialog.kind if dialog else None

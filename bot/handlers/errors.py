@@ -1,4 +1,5 @@
-"""One error handler: nothing a person does may stop the bot."""
+"""One error handler: nothing a person does may stop the bot, and the administrators hear of
+what went wrong (tracker.notifications.incidents: short, at most once a window)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,17 @@ import logging
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
-from telegram.ext import ContextTypes
 
 from bot.connect import unreachable_line
+from bot.context import KumeContext, in_session
 from bot.fit import send_html
 from bot.render import message
+from tracker.notifications.incidents import report_fault
 
 logger = logging.getLogger(__name__)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: KumeContext) -> None:
     error = context.error
     # BadRequest is a NetworkError in python-telegram-bot, but it is a refused request (a bug
     # to log and apologise for), not an unreachable Telegram.
@@ -27,10 +29,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     update_id = update.update_id if isinstance(update, Update) else None
     logger.error("update %s failed", update_id, exc_info=error)
-    if not isinstance(update, Update) or update.effective_chat is None:
-        return
     if isinstance(error, Forbidden):
-        return  # the person blocked the bot: there is nobody to apologise to
+        return  # the person blocked the bot: there is nobody to apologise to, nothing to fix
+    if isinstance(update, Update) and update.effective_chat is not None:
+        await _apologise(update, context)
+    if error is not None:
+        await _tell_admins(context, type(error).__name__, isinstance(update, Update))
+
+
+async def _apologise(update: Update, context: KumeContext) -> None:
+    assert update.effective_chat is not None
     if update.callback_query is not None:
         # Most often the handler answered the press before it failed; a second answer is
         # refused, and that must not keep the apology from being sent.
@@ -39,4 +47,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         await send_html(context.bot, update.effective_chat.id, message("apology"))
     except TelegramError:
-        logger.warning("could not apologise for update %s", update_id)
+        logger.warning("could not apologise for update %s", update.update_id)
+
+
+async def _tell_admins(context: KumeContext, kind: str, during_update: bool) -> None:
+    svc = context.services
+    try:
+        queued = await in_session(context, lambda session: report_fault(
+            session, kind=kind, during_update=during_update, now=svc.clock.now()))
+    except Exception:  # the database may be what failed: the log has the error already
+        logger.warning("could not queue the administrators' notice of a %s", kind, exc_info=True)
+        return
+    if queued:
+        svc.sender.wake()

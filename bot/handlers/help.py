@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.context import in_session
+from bot.context import KumeContext, in_session
 from bot.handlers.common import menu_for, registered, sender, unregistered
 from bot.handlers.dialogs import dialog_context, show
 from bot.render import message
@@ -17,7 +16,7 @@ from tracker.dialogs.registry import engine
 from tracker.models import Organisation
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: KumeContext) -> None:
     who = sender(update)
     if who is None:
         return

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.context import in_session, services
+from bot.context import KumeContext, in_session
 from bot.handlers.common import refusal, registered, sender, unregistered
 from bot.render import message
 from bot.replies import Outcome, deliver
@@ -32,11 +31,11 @@ def parse_invite_args(words: list[str]) -> tuple[str, Role, str | None]:
     raise DomainError("invite_usage")
 
 
-async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def invite(update: Update, context: KumeContext) -> None:
     who = sender(update)
     if who is None:
         return
-    svc = services(context)
+    svc = context.services
     words = list(context.args or [])
 
     def work(session: Session) -> Outcome:

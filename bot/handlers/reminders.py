@@ -5,18 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.context import services
+from bot.context import KumeContext
 from bot.handlers.common import for_person
 from bot.render import message, prompt_markup
 from bot.replies import Outcome
 from tracker import texts
 from tracker.dialogs.base import Choice, Prompt
 from tracker.locks import reopen
-from tracker.models import Organisation
-from tracker.notifications.due import AGENCY_ROLES, contacts, duties, snooze
-from tracker.notifications.outbox import enqueue
+from tracker.notifications.due import duties, snooze
+from tracker.notifications.reassign import report_not_ours
 from tracker.quarters import Quarter, QuarterError
 from tracker.status_updates import action_ref, named_action
 
@@ -38,15 +36,15 @@ def _usage(command: str, now: datetime, error: str | None) -> Outcome:
 
 
 async def _run(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, command: str, args: list[str], act
+    update: Update, context: KumeContext, command: str, args: list[str], act
 ) -> None:  # type: ignore[no-untyped-def]
     await for_person(update, context, lambda session, person: act(session, person, args), command)
 
 
 async def ertele(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str] | None = None
+    update: Update, context: KumeContext, args: list[str] | None = None
 ) -> None:
-    svc = services(context)
+    svc = context.services
 
     def act(session, person, words):  # type: ignore[no-untyped-def]
         quarter, error = _quarter(words)
@@ -61,9 +59,9 @@ async def ertele(
 
 
 async def degil(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str] | None = None
+    update: Update, context: KumeContext, args: list[str] | None = None
 ) -> None:
-    svc = services(context)
+    svc = context.services
 
     def act(session, person, words):  # type: ignore[no-untyped-def]
         quarter, error = _quarter(words)
@@ -89,26 +87,8 @@ async def degil(
                 prompt_markup(prompt, None, 0),
             )
         action = named_action(session, actions, words[1], quarter)
-        organisation = session.get(Organisation, person.organisation_id)
-        now = svc.clock.now()
-        for agent in [p for people in contacts(session, AGENCY_ROLES).values() for p in people]:
-            enqueue(
-                session,
-                kind="reassign",
-                subject=f"{action.code}:{organisation.short}",
-                period=str(quarter),
-                person=agent,
-                not_before=now,
-                now=now,
-                text=texts.render(
-                    "messages/notify.j2",
-                    name="reassign",
-                    action=action,
-                    organisation=organisation,
-                    person=person,
-                    quarter=quarter,
-                ),
-            )
+        report_not_ours(session, person=person, action=action, quarter=quarter,
+                        now=svc.clock.now())
         return Outcome().add(message("not_ours_sent", action=action, quarter=quarter))
 
     await _run(
@@ -116,8 +96,8 @@ async def degil(
     )
 
 
-async def kilit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
+async def kilit(update: Update, context: KumeContext) -> None:
+    svc = context.services
 
     def act(session, person, words):  # type: ignore[no-untyped-def]
         days = 7

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 from telegram import InputFile, Update
-from telegram.constants import ChatAction, ParseMode
-from telegram.ext import ContextTypes
+from telegram.constants import ChatAction
 
-from bot.context import in_session, services
+from bot.context import KumeContext, in_session
 from bot.fit import send_html
 from bot.handlers.common import refusal, registered, sender, unregistered
 from bot.replies import Outcome, deliver
@@ -62,12 +61,12 @@ def _render(report: reports.Report) -> Rendered:
     )
 
 
-async def rapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def rapor(update: Update, context: KumeContext) -> None:
     who = sender(update)
     chat = update.effective_chat
     if who is None or chat is None:
         return
-    svc = services(context)
+    svc = context.services
     words = list(context.args or [])
     now = svc.clock.now()
     settings = svc.settings.calendar
@@ -106,7 +105,6 @@ async def rapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat.id,
         InputFile(rendered.workbook, filename=rendered.file_name),
         caption=rendered.caption,
-        parse_mode=ParseMode.HTML,
         write_timeout=UPLOAD_TIMEOUT,
     )
     for png, name, caption in rendered.charts:
@@ -114,7 +112,6 @@ async def rapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             chat.id,
             InputFile(png, filename=name),
             caption=caption,
-            parse_mode=ParseMode.HTML,
             write_timeout=UPLOAD_TIMEOUT,
         )
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.context import in_session, services
+from bot.context import KumeContext, in_session
 from bot.handlers.attendance import checkin_outcome
 from bot.handlers.common import menu_for, registered, sender, unregistered
 from bot.render import message
@@ -18,12 +17,12 @@ from tracker.models import Organisation
 from tracker.people import ensure_admin, redeem_invite
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: KumeContext) -> None:
     who = sender(update)
     if who is None:
         return
     token = context.args[0] if context.args else None
-    svc = services(context)
+    svc = context.services
 
     def work(session: Session) -> Outcome:
         if token and is_checkin(token):  # a check-in QR at an event's door

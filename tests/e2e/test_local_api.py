@@ -417,3 +417,22 @@ async def test_commands_resolve_by_scope_and_language(api: LocalBotApi, bot: Bot
     assert [c["command"] for c in vip.commands] == ["start"]
     with pytest.raises(BadRequest, match="(?i)bot_command_invalid"):
         await bot.set_my_commands([BotCommand("Start", "x")])
+
+
+async def test_descriptions_by_language_and_their_limits(api: LocalBotApi, bot: Bot) -> None:
+    assert (await bot.get_my_description()).description == ""
+    await bot.set_my_description("Eylem planı asistanı")
+    await bot.set_my_description("Action plan assistant", language_code="en")
+    await bot.set_my_short_description("Kısa")
+    assert (await bot.get_my_description()).description == "Eylem planı asistanı"
+    assert (await bot.get_my_description(language_code="en")).description == (
+        "Action plan assistant")
+    # A language without its own falls back to the default one.
+    assert (await bot.get_my_short_description(language_code="de")).short_description == "Kısa"
+
+    await bot.set_my_description("x" * 512)
+    with pytest.raises(BadRequest):
+        await bot.set_my_description("x" * 513)
+    with pytest.raises(BadRequest):
+        await bot.set_my_short_description("x" * 121)
+    assert (await bot.get_my_short_description()).short_description == "Kısa"

@@ -168,7 +168,7 @@ async def run_tick(env) -> None:  # type: ignore[no-untyped-def]
 
 async def speed_up(env) -> None:  # type: ignore[no-untyped-def]
     """The application's sender with short pacing (same bot, engine, clock, calendar)."""
-    svc = env.app.bot_data["services"]
+    svc = env.app.bot_data.services
     await svc.sender.stop()
     svc.sender = OutboxSender(env.app.bot, env.engine, env.clock, env.settings.calendar, FAST)
     svc.sender.start()

@@ -264,6 +264,10 @@ SAMPLES: dict[str, list[Sample]] = {
         {"created": created_invite(True, CLUSTER), "link": "https://t.me/kume_bot?start=x"},
     ],
     "messages/invite_refused.j2": [{"reason": ODD}],
+    "messages/fault.j2": [
+        {"kind": ODD, "during_update": True, "at": WHEN, "minutes": 15},
+        {"kind": "OperationalError", "during_update": False, "at": WHEN, "minutes": 15},
+    ],
     "messages/invite_usage.j2": [{}, {"error": "Kullanım: /davet <kuruluş> <rol>"}],
     "messages/no_dialog.j2": [{}],
     "messages/not_ours.j2": [{"quarter": Q, "actions": [ACTION]}, {"quarter": Q, "actions": []}],
@@ -586,6 +590,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "answer_action": one(code="E1.2.3"),
         "not_ours_action": one(code="E1.2.3"),
     },
+    "texts/bot_profile.j2": {},
     "texts/commands.j2": {
         # Every command a menu lists needs a description.
         "description": [{"name": name} for name in COMMAND_ORDER],
