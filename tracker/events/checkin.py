@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import segno
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracker.events.common import AttendanceError, end_of_day
@@ -59,17 +60,28 @@ def check_in(session: Session, person: Person | None, argument: str, now: dateti
     last_day = local_day(event.ends_at or event.starts_at)
     if not event.starts_at - EARLY <= now < end_of_day(last_day):
         raise AttendanceError("checkin_not_today", title=event.title, starts_at=event.starts_at)
-    rsvp = session.exec(select(Rsvp).where(col(Rsvp.event_id) == event.id,
-                                           col(Rsvp.person_id) == person.id)).first()
+    rsvp = _answer_of(session, event, person)
     if rsvp is None:
-        rsvp = Rsvp(event_id=event.id or 0, person_id=person.id, answer=RsvpAnswer.YES,
-                    created_at=now, updated_at=now)
+        try:  # two scans at once (a double tap): the unique (event, person) decides, quietly
+            with session.begin_nested():
+                session.add(Rsvp(event_id=event.id or 0, person_id=person.id,
+                                 answer=RsvpAnswer.YES, created_at=now, updated_at=now))
+                session.flush()
+        except IntegrityError:
+            pass
+        rsvp = _answer_of(session, event, person)
+        assert rsvp is not None
     again = rsvp.attended_at is not None
     if not again:
         rsvp.attended_at, rsvp.updated_at = now, now
     session.add(rsvp)
     session.flush()
     return CheckedIn(event, again)
+
+
+def _answer_of(session: Session, event: Event, person: Person) -> Rsvp | None:
+    return session.exec(select(Rsvp).where(col(Rsvp.event_id) == event.id,
+                                           col(Rsvp.person_id) == person.id)).first()
 
 
 def event_for_attendance(session: Session, person: Person, argument: str | None) -> Event:
