@@ -14,7 +14,13 @@ from tracker.audience import follow
 from tracker.calendar import CalendarSettings
 from tracker.db import session_scope
 from tracker.errors import DomainError
-from tracker.events.checkin import check_in, event_for_attendance, scanned, set_head_count
+from tracker.events.checkin import (
+    attended_by_event,
+    check_in,
+    event_for_attendance,
+    scanned,
+    set_head_count,
+)
 from tracker.events.satisfaction import (
     record_satisfaction,
     satisfaction_by_cluster,
@@ -328,3 +334,8 @@ def test_attendance_is_taken_by_its_secretary_or_the_agency_and_counts_are_check
         assert take(1, str(meeting_id), bad) == code, bad
     with Session(engine) as session:
         assert session.get(Event, meeting_id).manual_attendance == 25
+        session.add(Rsvp(event_id=meeting_id, person_id=ids[3], answer=RsvpAnswer.YES,
+                         attended_at=at(SUNDAY, 14)))
+        session.flush()
+        assert attended_by_event(session, [meeting_id, 999999]) == {meeting_id: 26, 999999: 0}
+        assert attended_by_event(session, []) == {}
