@@ -237,3 +237,37 @@ async def test_durum_offers_the_actions_events_as_evidence_with_one_tap(bot_env)
         plain = await secretary.next_message()
         assert "kapsamında" not in plain["text"]
         assert "📅 Etkinlikleri kanıt olarak ekle" not in buttons(plain)
+
+
+async def test_a_sunday_events_reminder_arrives_on_saturday_not_at_night(bot_env):
+    await speed_up(bot_env)
+    ayse_id = add_member(bot_env, 2001, "Ayşe")
+    sunday = DEFAULT_NOW.replace(day=13, hour=11)  # Sunday 13 April 2014
+    add_event(bot_env, sunday, None, "Pazar kahvaltısı", yes=[ayse_id])
+    ayse = bot_env.api.user(2001)
+
+    def reminders() -> list[dict]:
+        return [m for m in ayse.messages if "Pazar kahvaltısı" in (m.get("text") or "")]
+
+    bot_env.clock.set(DEFAULT_NOW.replace(day=12, hour=9, minute=59))
+    await run_tick(bot_env)
+    assert reminders() == []
+    bot_env.clock.set(DEFAULT_NOW.replace(day=12, hour=10))  # Saturday: not a working day
+    await run_tick(bot_env)
+    assert len(reminders()) == 1 and reminders()[0]["text"].startswith("⏰ Hatırlatma · yarın")
+    bot_env.clock.set(DEFAULT_NOW.replace(day=12, hour=22))
+    await run_tick(bot_env)
+    assert len(reminders()) == 1
+
+    # Said yes at 22:00 to an event tomorrow: written now, held through the quiet hours.
+    late_id, _ = add_event(bot_env, sunday.replace(hour=12), None, "Pazar kahvaltısı (2)",
+                           yes=[ayse_id])
+    await run_tick(bot_env)
+    assert len(reminders()) == 1
+    with Session(bot_env.engine) as session:
+        held = session.exec(select(Notification).where(
+            Notification.subject == f"event:{late_id}")).one()
+    assert held.status == "pending"
+    bot_env.clock.set(sunday.replace(hour=9))
+    await run_tick(bot_env)
+    assert [m["text"].count("Pazar kahvaltısı (2)") for m in reminders()] == [0, 1]
