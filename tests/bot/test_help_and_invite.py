@@ -83,6 +83,8 @@ EVERY_COMMAND = {
                   "yardim"],
     "member": ["abone", "dur", "verilerim", "sil", "iptal", "yardim"],
 }
+for _role in ("admin", "agency", "secretary"):  # /yoklama: an event's attendance
+    EVERY_COMMAND[_role].append("yoklama")
 DESCRIBED = re.compile(r"^/(\w+) — \S.{10,}$", re.MULTILINE)
 
 

@@ -35,6 +35,7 @@ PEOPLE: dict[str, tuple[str, Role] | None] = {
 COMMANDS = [
     "/start", "/yardim", "/iptal", "/davet", "/foo", "/gosterge", "/durum", "/ertele", "/degil"
 ]
+COMMANDS.append("/yoklama")
 COMMANDS += ["/etkinlik", "/etkinlikler"]  # events (tracker.events)
 # A member's own commands (/verilerim last: it answers with a file after its message).
 COMMANDS += ["/abone", "/sil", "/dur", "/verilerim"]
@@ -54,6 +55,7 @@ SNOOZE_USAGE = "Hatırlatmayı erteleme"
 NOT_OURS_USAGE = "Sorumlu olmadığınız eylemi bildirme"
 NEW_EVENT = "Yeni etkinlik duyurusu"
 EVENTS = "Etkinlikler"
+ATTENDANCE_USAGE = "Etkinlik yoklaması"
 
 
 def refused(command: str) -> str:
@@ -79,6 +81,7 @@ TABLE: dict[str, dict[str, str]] = {
         **member_commands_refused(),
         "/etkinlik": NEW_EVENT,
         "/etkinlikler": EVENTS,
+        "/yoklama": ATTENDANCE_USAGE,
     },
     "agency": {
         "/start": BACK,
@@ -93,6 +96,7 @@ TABLE: dict[str, dict[str, str]] = {
         **member_commands_refused(),
         "/etkinlik": NEW_EVENT,
         "/etkinlikler": EVENTS,
+        "/yoklama": ATTENDANCE_USAGE,
     },
     "reporter": {
         "/start": BACK,
@@ -107,6 +111,7 @@ TABLE: dict[str, dict[str, str]] = {
         **member_commands_refused(),
         "/etkinlik": refused("etkinlik"),
         "/etkinlikler": refused("etkinlikler"),
+        "/yoklama": refused("yoklama"),
     },
     "cluster reporter": {
         "/start": BACK,
@@ -121,6 +126,7 @@ TABLE: dict[str, dict[str, str]] = {
         **member_commands_refused(),
         "/etkinlik": refused("etkinlik"),
         "/etkinlikler": refused("etkinlikler"),
+        "/yoklama": refused("yoklama"),
     },
     "secretary": {
         "/start": BACK,
@@ -135,6 +141,7 @@ TABLE: dict[str, dict[str, str]] = {
         **member_commands_refused(),
         "/etkinlik": NEW_EVENT,
         "/etkinlikler": EVENTS,
+        "/yoklama": ATTENDANCE_USAGE,
     },
     "member": {
         "/start": BACK,
@@ -152,6 +159,7 @@ TABLE: dict[str, dict[str, str]] = {
         "/verilerim": "Hakkınızda saklananlar",
         "/etkinlik": refused("etkinlik"),
         "/etkinlikler": refused("etkinlikler"),
+        "/yoklama": refused("yoklama"),
     },
     "unregistered": dict.fromkeys(COMMANDS, UNREGISTERED),
 }

@@ -510,7 +510,7 @@ def test_workbook(seeded):
     assert data == reports.workbook_bytes(report)  # the same report, the same bytes
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Özet", "Eylemler", "Güncellemeler", "Göstergeler", "Katılım",
-                               "Üyeler"]
+                               "Üyeler", "Etkinlikler"]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref.startswith("A1:")
