@@ -32,6 +32,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     # checked by tracker.events.rsvp.
     "katilim": frozenset(Role),
     "takvim": frozenset(Role),
+    "yoklama": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
     "iptal": frozenset(Role),
     "yardim": frozenset(Role),
     # A member's own subscriptions and data (KVKK).
@@ -43,8 +44,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
 
 # The order commands are listed in menus and help.
 COMMAND_ORDER = (
-    "durum", "gosterge", "ertele", "degil", "rapor", "etkinlik", "etkinlikler", "kilit",
-    "duyuru", "davet", "bagla", "ayir", "iptal", "yardim",
+    "durum", "gosterge", "ertele", "degil", "rapor", "etkinlik", "etkinlikler", "yoklama",
+    "kilit", "duyuru", "davet", "bagla", "ayir", "iptal", "yardim",
 )
 # A member's commands come first in their menu (COMMAND_ORDER holds everyone else's).
 MEMBER_ORDER = ("abone", "dur", "verilerim", "sil")

@@ -31,3 +31,13 @@ def subscriber_of(secret: str, token: str) -> int | None:
     except BadSignature:
         return None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# The portal's route (kume web) and the link in every bulletin mail: one definition for both.
+UNSUBSCRIBE_PATH = "/abonelik/iptal/{token}"
+
+
+def unsubscribe_url(base_url: str, secret: str, subscriber_id: int) -> str:
+    """The https link in a subscriber's mail (body and List-Unsubscribe header)."""
+    path = UNSUBSCRIBE_PATH.format(token=unsubscribe_token(secret, subscriber_id))
+    return base_url.rstrip("/") + path

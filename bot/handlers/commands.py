@@ -15,7 +15,7 @@ from telegram import Update
 
 from bot import callbacks
 from bot.context import KumeContext, in_session
-from bot.handlers import dialogs, events, members, reminders
+from bot.handlers import attendance, dialogs, events, members, reminders
 from bot.handlers.common import registered, sender, unregistered
 from bot.render import message
 from bot.replies import Outcome, deliver
@@ -66,6 +66,8 @@ ROUTES: dict[str, Route] = {
     "etkinlikret": _dialog("etkinlikret", "event_reject"),
     "katilim": events.katilim,
     "takvim": events.takvim,
+    "yoklama": attendance.yoklama,
+    "memnun": attendance.memnun,  # the day-after satisfaction buttons
 }
 
 

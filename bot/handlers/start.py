@@ -6,12 +6,14 @@ from sqlmodel import Session
 from telegram import Update
 
 from bot.context import KumeContext, in_session
+from bot.handlers.attendance import checkin_outcome
 from bot.handlers.common import menu_for, registered, sender, unregistered
 from bot.handlers.members import consent_notice
 from bot.render import message
 from bot.replies import Outcome, deliver
 from tracker import texts
 from tracker.errors import DomainError
+from tracker.events.checkin import is_checkin
 from tracker.members import check_pending, consented, is_member_token, rejoin
 from tracker.models import Organisation
 from tracker.people import ensure_admin, redeem_invite
@@ -25,6 +27,8 @@ async def start(update: Update, context: KumeContext) -> None:
     svc = context.services
 
     def work(session: Session) -> Outcome:
+        if token and is_checkin(token):  # a check-in QR at an event's door
+            return checkin_outcome(session, who, token, svc.clock.now())
         if token and is_member_token(session, token):
             return _member_link(session, token)
         if token:

@@ -35,6 +35,7 @@ PEOPLE: dict[str, tuple[str, Role] | None] = {
 COMMANDS = [
     "/start", "/yardim", "/iptal", "/davet", "/foo", "/gosterge", "/durum", "/ertele", "/degil"
 ]
+COMMANDS.append("/yoklama")
 COMMANDS += ["/etkinlik", "/etkinlikler"]  # events (tracker.events)
 COMMANDS += ["/duyuru", "/bagla", "/ayir"]  # notices, a cluster's groups and channels
 # A member's own commands (/verilerim last: it answers with a file after its message).
@@ -55,6 +56,7 @@ SNOOZE_USAGE = "Hatırlatmayı erteleme"
 NOT_OURS_USAGE = "Sorumlu olmadığınız eylemi bildirme"
 NEW_EVENT = "Yeni etkinlik duyurusu"
 EVENTS = "Etkinlikler"
+ATTENDANCE_USAGE = "Etkinlik yoklaması"
 NOTICE_TEXT = "📣 Duyuru\n"
 LINK_USAGE = "Bir grubu bağlamak için beni gruba ekleyip"
 UNLINK_USAGE = "Kullanım: grupta /ayir"
@@ -83,6 +85,7 @@ TABLE: dict[str, dict[str, str]] = {
         **member_commands_refused(),
         "/etkinlik": NEW_EVENT,
         "/etkinlikler": EVENTS,
+        "/yoklama": ATTENDANCE_USAGE,
         "/duyuru": NOTICE_TEXT,
         "/bagla": LINK_USAGE,
         "/ayir": UNLINK_USAGE,
@@ -100,6 +103,7 @@ TABLE: dict[str, dict[str, str]] = {
         **member_commands_refused(),
         "/etkinlik": NEW_EVENT,
         "/etkinlikler": EVENTS,
+        "/yoklama": ATTENDANCE_USAGE,
         "/duyuru": NOTICE_TEXT,
         "/bagla": refused("bagla"),
         "/ayir": refused("ayir"),
@@ -117,6 +121,7 @@ TABLE: dict[str, dict[str, str]] = {
         **member_commands_refused(),
         "/etkinlik": refused("etkinlik"),
         "/etkinlikler": refused("etkinlikler"),
+        "/yoklama": refused("yoklama"),
         "/duyuru": refused("duyuru"),
         "/bagla": refused("bagla"),
         "/ayir": refused("ayir"),
@@ -134,6 +139,7 @@ TABLE: dict[str, dict[str, str]] = {
         **member_commands_refused(),
         "/etkinlik": refused("etkinlik"),
         "/etkinlikler": refused("etkinlikler"),
+        "/yoklama": refused("yoklama"),
         "/duyuru": refused("duyuru"),
         "/bagla": refused("bagla"),
         "/ayir": refused("ayir"),
@@ -151,6 +157,7 @@ TABLE: dict[str, dict[str, str]] = {
         **member_commands_refused(),
         "/etkinlik": NEW_EVENT,
         "/etkinlikler": EVENTS,
+        "/yoklama": ATTENDANCE_USAGE,
         "/duyuru": NOTICE_TEXT,
         "/bagla": refused("bagla"),
         "/ayir": refused("ayir"),
@@ -171,6 +178,7 @@ TABLE: dict[str, dict[str, str]] = {
         "/verilerim": "Hakkınızda saklananlar",
         "/etkinlik": refused("etkinlik"),
         "/etkinlikler": refused("etkinlikler"),
+        "/yoklama": refused("yoklama"),
         "/duyuru": refused("duyuru"),
         "/bagla": refused("bagla"),
         "/ayir": refused("ayir"),

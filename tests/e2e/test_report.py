@@ -22,7 +22,8 @@ from tracker.models import (
     StatusUpdate,
 )
 
-SHEETS = ["Özet", "Eylemler", "Güncellemeler", "Göstergeler", "Katılım", "Üyeler"]
+SHEETS = ["Özet", "Eylemler", "Güncellemeler", "Göstergeler", "Katılım", "Üyeler",
+    "Etkinlikler"]
 PNG = b"\x89PNG\r\n\x1a\n"
 REFUSED = "⛔ /rapor komutu sizin rolünüz için açık değil."
 UNREGISTERED = "Merhaba! Ben kume, İzmir Kalkınma Ajansı'nın kümelenme stratejisi"

@@ -200,11 +200,40 @@ SENT = NS(
 )
 
 
+# An event (the attendance messages), one with a place and one online only.
+EVENT = NS(id=12, title=ODD, starts_at=WHEN, place=ODD, online_url=None, manual_attendance=25)
+ONLINE_EVENT = NS(id=13, title="Çevrim içi", starts_at=WHEN, place=None,
+                  online_url="https://meet.example/a?b=1&c=<2>", manual_attendance=None)
+
+
+EVENT_SUMMARY = NS(
+    count=3, satisfaction=4.25,
+    total=NS(key="", events=3, participants=1250, attended=210),
+    by_cluster=(NS(key=ODD, events=2, participants=40, attended=30),
+                NS(key="", events=1, participants=1210, attended=180)),
+    by_action=(NS(key="E3.1.4", events=2, participants=40, attended=30),
+               NS(key="", events=1, participants=1210, attended=180)))
+
+
 # -- whole templates --------------------------------------------------------------------------
 
 SAMPLES: dict[str, list[Sample]] = {
     # Telegram messages
     "messages/apology.j2": [{}],
+    "messages/attendance.j2": [
+        {"name": "reminder", "event": EVENT, "person": PERSON},
+        {"name": "reminder", "event": ONLINE_EVENT, "person": PERSON},
+        {"name": "satisfaction", "event": EVENT, "person": PERSON},
+        {"name": "checked_in", "event": EVENT, "again": False},
+        {"name": "checked_in", "event": EVENT, "again": True},
+        {"name": "checkin_refused", "reason": ODD},
+        {"name": "qr", "event": EVENT, "link": "https://t.me/kume_bot?start=ci_a", "scanned": 3},
+        {"name": "qr", "event": ONLINE_EVENT, "link": "https://t.me/k?start=ci_x", "scanned": 0},
+        {"name": "head_count_ask", "event": EVENT},
+        {"name": "head_count_saved", "event": EVENT, "count": 1250, "scanned": 3},
+        {"name": "usage", "events": [EVENT, ONLINE_EVENT]},
+        {"name": "usage", "events": []},
+    ],
     "messages/broadcast.j2": [
         {"name": "progress", "progress": BroadcastProgress(total=3000, sent=1240, waiting=1760)},
         {"name": "progress", "progress": BroadcastProgress(
@@ -378,7 +407,10 @@ SAMPLES: dict[str, list[Sample]] = {
         status("narrative", answers={**ANSWERS, "status": "not_started", "progress": 0}),
         status("blockers"),
         status("evidence"),
+        status("evidence", events="Bu çeyrekte E3.1.4 <kapsamında> & 3 etkinlik"),
         status("confirm"),
+        status("confirm", answers={**ANSWERS, "evidence_link": None, "evidence_file_name": None,
+                                   "evidence_note": "3 etkinlik <&> 210 katılımcı"}),
         status(
             "confirm",
             answers={
@@ -607,6 +639,7 @@ def _report_view(**extra: Any) -> NS:
         implausible=Short((figure, share), 2),
         flag_count=6,
         members=(1250, 40, 3),
+        events=None,
     )
     return NS(**{**view, **extra})
 
@@ -616,6 +649,17 @@ def one(**kwargs: Any) -> list[dict[str, Any]]:
 
 
 MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
+    "texts/attendance.j2": {
+        "checkin_not_member": one(title=ODD * 10),
+        "checkin_not_today": one(title=ODD, starts_at=WHEN),
+        "event_not_found": one(id="12"),
+        "not_your_event": one(title=ODD),
+        "event_not_published": one(title=ODD),
+        "head_count_not_number": one(value=ODD * 5),
+        "head_count_range": one(value="-3", limit=100000),
+        "events_evidence": one(code="E3.1.4", quarter=Q.label, events=3, attended=1210),
+        "satisfaction_saved": [{"title": ODD * 5, "score": 4, "changed": c} for c in (1, 0)],
+    },
     "texts/buttons.j2": {
         "action": [
             {"code": "E1.2.3", "title": ACTION.title * 2, "mark": m}
@@ -848,6 +892,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "workbook_caption": [{"scope": ODD, "charts": 3}, {"scope": "EBSO", "charts": 0}],
         "chart_caption": one(title="Eylem durumları <&>", scope=ODD),
         "summary": [{"v": _report_view(topic=topic)} for topic in ("genel", "gosterge", "katilim")]
+        + [{"v": _report_view(topic=topic, events=EVENT_SUMMARY)} for topic in ("genel", "kume")]
         + [
             {
                 "v": _report_view(

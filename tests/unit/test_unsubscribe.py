@@ -34,3 +34,12 @@ def test_another_subscriber_cannot_be_reached_by_editing_a_token():
 def test_no_secret_no_link():
     with pytest.raises(ValueError):
         unsubscribe_token("", 1)
+
+
+def test_the_link_is_the_portal_route_with_a_token_that_names_its_subscriber():
+    from tracker.unsubscribe import subscriber_of, unsubscribe_url
+
+    url = unsubscribe_url("https://portal.example/kume/", "s3cret", 42)
+    prefix = "https://portal.example/kume/abonelik/iptal/"
+    assert url.startswith(prefix)
+    assert subscriber_of("s3cret", url.removeprefix(prefix)) == 42

@@ -21,6 +21,7 @@ from pydantic import (
 )
 from sqlmodel import Session
 
+from tracker import texts
 from tracker.dialogs import service
 from tracker.dialogs.base import (
     Choice,
@@ -42,6 +43,7 @@ from tracker.dialogs.base import (
     refuse,
     typed,
 )
+from tracker.events.evidence import events_served
 from tracker.locks import locked_for, open_quarter_for
 from tracker.models import Action, Person, Status, StatusUpdate
 from tracker.numbers import NumberFormatError, is_only_a_figure, parse_tr_figure
@@ -74,6 +76,7 @@ MAX_FILE_NAME = 300
 MAX_NOTE = 1024  # a Telegram caption's limit, and the column's
 URL = re.compile(r"^https?://\S+\.\S+$", re.IGNORECASE)
 FIELDS = ("status", "progress", "narrative", "blockers", "evidence")  # what "edit" offers
+EVENTS = "texts/attendance.j2"
 
 
 # -- the data ------------------------------------------------------------------------------------
@@ -368,15 +371,24 @@ class StatusDialog(StepEngine):
 
     def ask_evidence(self, here: Here[Draft]) -> Question:
         choices = []
+        # The action's events of the quarter (tracker.events), attached with one tap.
+        served = events_served(here.session, here.data.action_id, here.data.quarter)
+        if served is not None:
+            choices.append([Choice("events", texts.say(EVENTS, "attach_events"))])
         if here.data.previous is not None and here.data.previous.has_evidence():
             choices.append([Choice("keep", button("keep_evidence"))])
         choices.append([Choice("skip", button("no_evidence"))])
-        return self._question(here, choices)
+        return Question({**_shown(here), "events": served.note() if served else None}, choices)
 
     def read_evidence(self, here: Here[Draft], value: Input) -> Reading[Draft]:
         draft, key = here.data, pressed(value)
         if key == "skip":
             return draft.answered(evidence=Evidence())
+        if key == "events":
+            served = events_served(here.session, draft.action_id, draft.quarter)
+            if served is None:
+                return refuse("use_buttons")
+            return draft.answered(evidence=Evidence(note=served.note()))
         if key == "keep":
             kept = draft.previous.evidence() if draft.previous else Evidence()
             return draft.answered(evidence=kept)

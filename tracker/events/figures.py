@@ -1,4 +1,4 @@
-"""An event's figures for /etkinlikler (and, later, /rapor and /durum's evidence)."""
+"""An event's figures for /etkinlikler: told, answers, attendance, satisfaction."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
 
+from tracker.events.checkin import attended_by_event
+from tracker.events.satisfaction import Average, satisfaction_by_event
 from tracker.models import Notification, NotificationStatus, Rsvp, RsvpAnswer
 from tracker.notifications.rules import EVENT_NOTICE
 
@@ -18,8 +20,7 @@ class EventFigures:
     yes: int = 0
     no: int = 0
     waiting: int = 0
-    # Filled by check-in and the satisfaction question (the reminders' and check-in's
-    # module): None until they are counted.
+    # Scanned at the door plus counted by hand (tracker.events.checkin).
     attended: int | None = None
     satisfaction: Decimal | None = None  # the mean of the 1-5 answers
     satisfaction_answers: int | None = None
@@ -42,6 +43,20 @@ def event_figures(session: Session, event_ids: Sequence[int]) -> dict[int, Event
                col(Notification.subject).in_(list(subjects)),
                col(Notification.status) == NotificationStatus.SENT)
         .group_by(col(Notification.subject))).all()}
+    attended = attended_by_event(session, ids)
+    scores = satisfaction_by_event(session, ids)
     return {i: EventFigures(told=told.get(i, 0), yes=answers[i].get(RsvpAnswer.YES, 0),
                             no=answers[i].get(RsvpAnswer.NO, 0),
-                            waiting=answers[i].get(RsvpAnswer.WAITING, 0)) for i in ids}
+                            waiting=answers[i].get(RsvpAnswer.WAITING, 0),
+                            attended=attended[i], satisfaction=_mean(scores.get(i)),
+                            satisfaction_answers=_answers(scores.get(i)))
+            for i in ids}
+
+
+def _mean(average: Average | None) -> Decimal | None:
+    mean = average.mean if average is not None else None
+    return Decimal(str(mean)) if mean is not None else None
+
+
+def _answers(average: Average | None) -> int | None:
+    return average.answers if average is not None and average.answers else None

@@ -31,7 +31,9 @@ from tracker.models import (
     Role,
     StatusUpdate,
 )
+from tracker.notifications.event_due import event_row_needed, event_work
 from tracker.notifications.outbox import enqueue
+from tracker.notifications.rules import EVENT_REMINDER, EVENT_SATISFACTION
 from tracker.quarters import Quarter
 from tracker.rows import id_of
 from tracker.status_updates import action_ref
@@ -142,6 +144,7 @@ def _buttons_for(duty: OrgDuties, reminder: bool, quarter: Quarter) -> list[list
 def run_due(session: Session, now: datetime, settings: CalendarSettings) -> DueReport:
     """Write every notification due at `now` into the outbox (idempotent)."""
     report = DueReport()
+    _event_work(session, now, settings, report)
     quarter = Quarter.of(now).previous()
     plan = schedule(quarter, settings)
     if now >= plan.locks or now < plan.opens:
@@ -203,6 +206,14 @@ def run_due(session: Session, now: datetime, settings: CalendarSettings) -> DueR
     return report
 
 
+def _event_work(session: Session, now: datetime, settings: CalendarSettings,
+                report: DueReport) -> None:
+    """Events follow their own dates, not the reporting quarter's."""
+    for kind, written in event_work(session, now, settings).items():
+        if written:
+            report.enqueued[kind] += written
+
+
 def _handled(session: Session, quarter: Quarter) -> set[str]:
     return set(session.exec(select(DueEvent.kind).where(DueEvent.period == str(quarter))).all())
 
@@ -218,6 +229,8 @@ def _mark(session: Session, kind: str, quarter: Quarter, now: datetime, late: bo
 
 def still_needed(session: Session, kind: str, subject: str, period: str) -> bool:
     """A reminder whose organisation has answered everything meanwhile is not sent."""
+    if kind in (EVENT_REMINDER, EVENT_SATISFACTION):
+        return event_row_needed(session, kind, subject, period)
     if not (kind.startswith("reminder") or kind == "snooze"):
         return True
     org = session.exec(select(Organisation).where(Organisation.short == subject)).first()

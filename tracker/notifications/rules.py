@@ -42,6 +42,9 @@ EVENT_CANCEL = "event_cancel"
 EVENT_PROMOTED = "event_promoted"  # off the waiting list
 EVENT_APPROVAL = "event_approval"  # [events] approval: the preview to an agency person
 EVENT_DECISION = "event_decision"  # approved or rejected: the secretary hears it
+# An event's day-before reminder and day-after question: any day, not at night.
+EVENT_REMINDER = "event_reminder"
+EVENT_SATISFACTION = "event_satisfaction"
 
 RULES: dict[str, SendRule] = {
     BROADCAST: SendRule.WAKING_HOURS,
@@ -53,6 +56,8 @@ RULES: dict[str, SendRule] = {
     EVENT_PROMOTED: SendRule.WAKING_HOURS,
     EVENT_APPROVAL: SendRule.WAKING_HOURS,
     EVENT_DECISION: SendRule.WAKING_HOURS,
+    EVENT_REMINDER: SendRule.WAKING_HOURS,
+    EVENT_SATISFACTION: SendRule.WAKING_HOURS,
 }
 DEFAULT_RULE = SendRule.WORKING_HOURS
 

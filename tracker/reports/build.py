@@ -1,4 +1,4 @@
-"""Everything a report shows, read with a fixed number of queries (15), whatever the row counts.
+"""Everything a report shows, read with a fixed number of queries (16), whatever the row counts.
 
 `build_report` reads through tracker.reports.queries and assembles a Report
 (tracker.reports.data) one named piece at a time: the scope, the statuses, the figures, the
@@ -45,6 +45,7 @@ from tracker.reports.data import (
     TrendSeries,
     combine,
 )
+from tracker.reports.events import in_scope, read_events
 from tracker.reports.filters import (
     TOPICS,
     WORDS,
@@ -102,6 +103,9 @@ def build_report(
                          directory, answers, figures.returns),
         flags=_red_flags(filters, scope, statuses, figures.rows, quarters),
         members=_members(session, quarters, directory, cluster),
+        events=in_scope(read_events(run, first, last),
+                        scope.ids if scope.key is not None else None,
+                        cluster.code if cluster else None),
     )
 
 

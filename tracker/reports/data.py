@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from tracker.quarters import Quarter
+from tracker.reports.events import EventRow
 from tracker.reports.filters import ReportFilters
 
 NO_ANSWER = "no_answer"  # active in the period, nobody answered
@@ -294,6 +295,7 @@ class Report:
     turnout: tuple[QuarterTurnout, ...]  # every plan quarter up to the period's end
     flags: RedFlags = field(default_factory=RedFlags)
     members: tuple[MemberRow, ...] = ()  # per cluster (the chosen one only, with a cluster)
+    events: tuple[EventRow, ...] = ()  # awareness events held in the period, in scope
 
     @property
     def period_start(self) -> Quarter:

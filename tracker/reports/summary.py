@@ -19,6 +19,7 @@ from tracker.reports.data import (
     Participation,
     Report,
 )
+from tracker.reports.events import EventSummary, summarise
 from tracker.reports.filters import WORDS
 
 TEMPLATE = "messages/report.j2"
@@ -110,6 +111,7 @@ class SummaryView:
     # Cluster members over the period, summed: following at its end, joined, left; None while
     # kume has no member records in scope.
     members: tuple[int, int, int] | None = None
+    events: EventSummary | None = None  # the period's awareness events, if any
 
 
 def _labels() -> dict[str, str]:
@@ -211,6 +213,7 @@ def summary_view(report: Report) -> SummaryView:
         implausible=Short.of(flags.implausible),
         flag_count=flags.count,
         members=_members(report),
+        events=summarise(report.events) if report.events else None,
     )
 
 

@@ -24,7 +24,7 @@ from tracker.reports.filters import WORDS
 from tracker.spreadsheets import Sheet, number
 
 SHEETS: tuple[str, ...] = ("ozet", "eylemler", "guncellemeler", "gostergeler", "katilim",
-                           "uyeler")
+                           "uyeler", "etkinlikler")
 _DECIMAL_FORMAT = "0.0"
 
 ACTION_KEYS = ("action_code", "action_title", "priority_code", "goal", "responsible", "schedule",
@@ -42,14 +42,17 @@ TURNOUT_KEYS = ("quarter", "organisation", "organisation_name", "contacts", "con
 FLAG_KEYS = ("flag", "item", "who", "detail")
 MEMBER_KEYS = ("cluster_code", "cluster_name", "members_start", "members_end", "members_joined",
                "members_left", "members_change")
+EVENT_KEYS = ("event_date", "event_title", "event_clusters", "action_code", "event_told",
+              "event_yes", "event_scanned", "event_manual", "event_attended",
+              "event_satisfaction", "event_satisfaction_answers")
 PRIORITY_KEYS = ("priority_code", "priority_title", "actions", *COUNTED, "average_progress")
 # Every `column` key of templates/texts/report.j2 the workbook uses (states use `state`).
 COLUMN_KEYS: tuple[str, ...] = tuple(dict.fromkeys(
     k for keys in (PRIORITY_KEYS, ACTION_KEYS, HISTORY_KEYS, FIGURE_KEYS, TURNOUT_KEYS, FLAG_KEYS,
-                   MEMBER_KEYS)
+                   MEMBER_KEYS, EVENT_KEYS)
     for k in keys if k not in COUNTED))
 # Columns with one decimal place; the others keep the number as it is.
-_DECIMAL_COLUMNS = {"average_progress", "change_percent"}
+_DECIMAL_COLUMNS = {"average_progress", "change_percent", "event_satisfaction"}
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -163,12 +166,29 @@ def tables(report: Report) -> dict[str, pd.DataFrame]:
         }
         for m in report.members
     ]
+    events = [
+        {
+            "event_date": _local(e.starts_at),
+            "event_title": e.title,
+            "event_clusters": "; ".join(e.clusters) or texts.say(WORDS, "all_members"),
+            "action_code": e.action_code,
+            "event_told": e.told,
+            "event_yes": e.yes,
+            "event_scanned": e.scanned,
+            "event_manual": e.manual,
+            "event_attended": e.attended,
+            "event_satisfaction": e.satisfaction,
+            "event_satisfaction_answers": e.satisfaction_answers,
+        }
+        for e in report.events
+    ]
     return {
         "eylemler": _frame(actions, ACTION_KEYS),
         "guncellemeler": _frame(history, HISTORY_KEYS),
         "gostergeler": _frame(figures, FIGURE_KEYS),
         "katilim": _frame(turnout, TURNOUT_KEYS),
         "uyeler": _frame(members, MEMBER_KEYS),
+        "etkinlikler": _frame(events, EVENT_KEYS),
     }
 
 
@@ -209,6 +229,8 @@ def _summary_blocks(report: Report) -> tuple[pd.DataFrame, list[tuple[str, Any]]
         (info("partial"), sum(1 for p in asked if p.state == "partial")),
         (info("figures"), len(report.indicators)),
         (info("flags"), report.flags.count),
+        (info("events"), len(report.events)),
+        (info("event_attendance"), sum(e.attended for e in report.events)),
     ]
 
     flag_rows: list[dict[str, Any]] = []
