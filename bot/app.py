@@ -22,6 +22,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackContext,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     Defaults,
     MessageHandler,
@@ -37,7 +38,7 @@ from bot.context import (
     services,
     services_of,
 )
-from bot.handlers import commands, dialogs, help, invite, reminders, start
+from bot.handlers import chats, commands, dialogs, help, invite, reminders, start
 from bot.handlers.errors import on_error
 from bot.handlers.report import rapor
 from bot.render import message
@@ -124,6 +125,13 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("davet", invite.invite, filters=private))
     app.add_handler(CommandHandler("kilit", reminders.kilit, filters=private))
     app.add_handler(CommandHandler("rapor", rapor, filters=private))
+    # A cluster's group or channel: typed there (a channel's as a channel post) or privately.
+    for name, linking in (("bagla", chats.bagla), ("ayir", chats.ayir)):
+        app.add_handler(CommandHandler(name, linking))
+        app.add_handler(MessageHandler(
+            filters.UpdateType.CHANNEL_POST & filters.Regex(rf"^/{name}(@\w+)?(\s|$)"),
+            linking))
+    app.add_handler(ChatMemberHandler(chats.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.COMMAND & private, commands.unknown))
     app.add_handler(CallbackQueryHandler(commands.on_press))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, dialogs.on_text))

@@ -493,8 +493,14 @@ class OutboxSender:
     async def _edit(self, edit: ProgressEdit) -> None:
         """A broadcast's progress message, edited under the same limits as the sends:
         Telegram counts edits too, in the chat and overall."""
-        await self._chat_turn(edit.chat_id)
-        reservation = await self._window.acquire()
+        while True:
+            await self._chat_turn(edit.chat_id)
+            reservation = await self._window.acquire()
+            # Two edits of one message (a periodic one and the final one) may have waited
+            # for the same turn: the second takes the next one.
+            if self._chats.ready_at(edit.chat_id) <= self._chats.clock():
+                break
+            reservation.cancel()
         self._chats.sent(edit.chat_id)
         reservation.start()
         try:

@@ -10,6 +10,7 @@ from .inprocess import InProcessRequest
 from .limits import FloodControl, TelegramLimits
 from .models import StoredFile
 from .server import Fault, LocalBotApi
+from .simchat import SimGroup
 from .simuser import BotEvent, SimUser
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "FloodControl",
     "InProcessRequest",
     "LocalBotApi",
+    "SimGroup",
     "SimUser",
     "StoredFile",
     "TelegramLimits",

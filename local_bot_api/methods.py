@@ -14,6 +14,7 @@ from typing import Any
 from . import models, validation
 from .errors import ApiError, bad_request
 from .params import Upload, resolve_input_file
+from .simchat import SimGroup, chat_member
 from .simuser import SimUser
 from .state import ApiState, scope_key
 from .validation import Args
@@ -64,6 +65,7 @@ class BotMethods:
                 "deleteWebhook": self.delete_webhook,
                 "getWebhookInfo": self.get_webhook_info,
                 "getChat": self.get_chat,
+                "getChatMember": self.get_chat_member,
                 "sendMessage": self.send_message,
                 "editMessageText": self.edit_message_text,
                 "editMessageCaption": self.edit_message_caption,
@@ -153,6 +155,16 @@ class BotMethods:
     async def get_chat(self, a: Args) -> dict:
         user = self.s.user_for_chat(a.get("chat_id"), check_blocked=False)
         return models.full_chat(user.chat)
+
+    async def get_chat_member(self, a: Args) -> dict:
+        chat = self.s.user_for_chat(a.get("chat_id"), check_blocked=False)
+        user_id = a.int("user_id", required=True, default=0)  # required: never the default
+        if isinstance(chat, SimGroup):
+            return chat.member(user_id)
+        if user_id not in (chat.id, self.s.bot["id"]):
+            raise bad_request("PARTICIPANT_ID_INVALID")
+        user = self.s.bot if user_id == self.s.bot["id"] else chat.user
+        return chat_member(user, "member")
 
     # -- messages ----------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from .errors import ApiError, default_description
 from .limits import FloodControl, TelegramLimits
 from .methods import BotMethods
 from .params import log_view, read_params
+from .simchat import SimGroup
 from .simuser import SimUser
 from .state import ApiState, scope_key
 from .validation import Args
@@ -159,6 +160,17 @@ class LocalBotApi:
             return existing
         created = SimUser(self.state, user_id, first_name, username, language_code)
         self.state.users[user_id] = created
+        return created
+
+    def group(self, chat_id: int, title: str = "Grup", *, kind: str = "supergroup",
+              username: str | None = None) -> SimGroup:
+        """Get or create the group or channel ``chat_id`` (negative; ``kind`` "group",
+        "supergroup" or "channel"); the bot is not in it until ``add_bot``."""
+        existing = self.state.groups.get(chat_id)
+        if existing is not None:
+            return existing
+        created = SimGroup(self.state, chat_id, title, kind, username)
+        self.state.groups[chat_id] = created
         return created
 
     @property

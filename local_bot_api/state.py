@@ -16,6 +16,7 @@ from . import models
 from .errors import ApiError, bad_request
 
 if TYPE_CHECKING:
+    from .simchat import SimGroup
     from .simuser import SimUser
 
 # Telegram's default when allowed_updates was never set: everything but these.
@@ -29,6 +30,7 @@ class ApiState:
         self.token = token
         self.bot = models.bot_user(bot_id, bot_username, bot_first_name)
         self.users: dict[int, SimUser] = {}
+        self.groups: dict[int, SimGroup] = {}  # groups and channels (negative ids)
         self.blocked: set[int] = set()
         self.files: dict[str, models.StoredFile] = {}
         self.files_by_path: dict[str, models.StoredFile] = {}
@@ -115,6 +117,14 @@ class ApiState:
             raise bad_request("chat_id is empty")
         if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
             chat_id = int(chat_id)
+        if isinstance(chat_id, str) and chat_id.startswith("@"):  # a public group or channel
+            named = [g for g in self.groups.values() if g.username == chat_id[1:]]
+            chat_id = named[0].id if named else 0
+        group = self.groups.get(chat_id) if isinstance(chat_id, int) else None
+        if group is not None:
+            if check_blocked:
+                group.check_can_send()
+            return group
         user = self.users.get(chat_id) if isinstance(chat_id, int) else None
         if user is None:
             raise bad_request("chat not found")

@@ -17,6 +17,10 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     # Behind the buttons of reminders; typed they work too.
     "ertele": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
     "degil": frozenset({Role.ADMIN, Role.AGENCY, Role.REPORTER, Role.SECRETARY}),
+    "duyuru": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
+    # A cluster's Telegram group or channel: linked and unlinked by an admin only.
+    "bagla": frozenset({Role.ADMIN}),
+    "ayir": frozenset({Role.ADMIN}),
     # Events (tracker.events): announcing, following, deciding, answering.
     "etkinlik": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
     "etkinlikler": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
@@ -41,7 +45,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
 # The order commands are listed in menus and help.
 COMMAND_ORDER = (
     "durum", "gosterge", "ertele", "degil", "rapor", "etkinlik", "etkinlikler", "yoklama",
-    "kilit", "davet", "iptal", "yardim",
+    "kilit", "duyuru", "davet", "bagla", "ayir", "iptal", "yardim",
 )
 # A member's commands come first in their menu (COMMAND_ORDER holds everyone else's).
 MEMBER_ORDER = ("abone", "dur", "verilerim", "sil")

@@ -48,6 +48,7 @@ async def _not_ours(update: Update, context: KumeContext, arg: str | None) -> No
 ROUTES: dict[str, Route] = {
     "durum": _dialog("durum", "status"),
     "gosterge": _dialog("gosterge", "figures"),
+    "duyuru": _dialog("duyuru", "notice"),
     "iptal": _cancel,
     "ertele": _snooze,
     "degil": _not_ours,

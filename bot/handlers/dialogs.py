@@ -132,8 +132,8 @@ async def on_press(
 
 
 def _wake_sender(context: KumeContext) -> None:
-    """An answer may have queued rows (an event published): send them now, not at the next
-    poll."""
+    """An answer may have queued rows (an event published, /duyuru's "Gönder"): send them
+    now, not at the next poll."""
     context.services.sender.wake()
 
 

@@ -20,6 +20,7 @@ from sqlmodel import select
 from telegram.ext import Application, CallbackContext
 
 from bot.app import build_application, start_polling_in_loop, stop_in_loop, tick
+from bot.context import services_of
 from bot.settings import BotSettings
 from bot.simulator.errors import SimulatorError
 from bot.simulator.personas import PERSONAS, Persona
@@ -94,6 +95,13 @@ class Simulation:
 
     async def start(self) -> Simulation:
         await self.api.start()
+        # A persona already in the database (from an earlier run) has a chat with the bot:
+        # notices to them can arrive before they are switched to.
+        with session_scope(self.engine) as session:
+            known = [p for p in self.personas
+                     if person_by_telegram(session, p.user_id) is not None]
+        for persona in known:
+            self.user(persona)
         app = build_application(
             token=self.api.token,
             engine=self.engine,
@@ -161,6 +169,10 @@ class Simulation:
         it registered now, and what it sees (the welcome, or messages that came meanwhile)."""
         self.current = persona
         user = self.user(persona)
+        if self._app is not None:
+            # What the last persona queued (a notice to members) has gone out before this one
+            # looks: the sender sends on its own, a moment after the answer was shown.
+            await services_of(self._app).sender.drain()
         waiting = self.pending(persona)
         if self.is_registered(persona):
             self._known.add(persona.key)

@@ -74,13 +74,13 @@ async def test_help_lists_exactly_the_commands_of_the_role(harness):
 # Every command each role may use, typed or behind a button, in the order /yardim lists them.
 EVERY_COMMAND = {
     "admin": ["durum", "gosterge", "ertele", "degil", "rapor", "etkinlik", "etkinlikler",
-              "yoklama", "kilit", "davet", "iptal", "yardim"],
+              "yoklama", "kilit", "duyuru", "davet", "bagla", "ayir", "iptal", "yardim"],
     "agency": ["durum", "gosterge", "ertele", "degil", "rapor", "etkinlik", "etkinlikler",
-               "yoklama", "kilit", "davet", "iptal", "yardim"],
+               "yoklama", "kilit", "duyuru", "davet", "iptal", "yardim"],
     "reporter": ["durum", "ertele", "degil", "iptal", "yardim"],
     "cluster reporter": ["durum", "gosterge", "ertele", "degil", "iptal", "yardim"],
-    "secretary": ["durum", "ertele", "degil", "etkinlik", "etkinlikler", "yoklama", "davet",
-                  "iptal", "yardim"],
+    "secretary": ["durum", "ertele", "degil", "etkinlik", "etkinlikler", "yoklama", "duyuru",
+                  "davet", "iptal", "yardim"],
     "member": ["abone", "dur", "verilerim", "sil", "iptal", "yardim"],
 }
 DESCRIBED = re.compile(r"^/(\w+) — \S.{10,}$", re.MULTILINE)

@@ -37,6 +37,7 @@ COMMANDS = [
 ]
 COMMANDS.append("/yoklama")
 COMMANDS += ["/etkinlik", "/etkinlikler"]  # events (tracker.events)
+COMMANDS += ["/duyuru", "/bagla", "/ayir"]  # notices, a cluster's groups and channels
 # A member's own commands (/verilerim last: it answers with a file after its message).
 COMMANDS += ["/abone", "/sil", "/dur", "/verilerim"]
 MEMBER_ONLY = {"/abone", "/sil", "/dur", "/verilerim"}
@@ -56,6 +57,9 @@ NOT_OURS_USAGE = "Sorumlu olmadığınız eylemi bildirme"
 NEW_EVENT = "Yeni etkinlik duyurusu"
 EVENTS = "Etkinlikler"
 ATTENDANCE_USAGE = "Etkinlik yoklaması"
+NOTICE_TEXT = "📣 Duyuru\n"
+LINK_USAGE = "Bir grubu bağlamak için beni gruba ekleyip"
+UNLINK_USAGE = "Kullanım: grupta /ayir"
 
 
 def refused(command: str) -> str:
@@ -82,6 +86,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/etkinlik": NEW_EVENT,
         "/etkinlikler": EVENTS,
         "/yoklama": ATTENDANCE_USAGE,
+        "/duyuru": NOTICE_TEXT,
+        "/bagla": LINK_USAGE,
+        "/ayir": UNLINK_USAGE,
     },
     "agency": {
         "/start": BACK,
@@ -97,6 +104,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/etkinlik": NEW_EVENT,
         "/etkinlikler": EVENTS,
         "/yoklama": ATTENDANCE_USAGE,
+        "/duyuru": NOTICE_TEXT,
+        "/bagla": refused("bagla"),
+        "/ayir": refused("ayir"),
     },
     "reporter": {
         "/start": BACK,
@@ -112,6 +122,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/etkinlik": refused("etkinlik"),
         "/etkinlikler": refused("etkinlikler"),
         "/yoklama": refused("yoklama"),
+        "/duyuru": refused("duyuru"),
+        "/bagla": refused("bagla"),
+        "/ayir": refused("ayir"),
     },
     "cluster reporter": {
         "/start": BACK,
@@ -127,6 +140,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/etkinlik": refused("etkinlik"),
         "/etkinlikler": refused("etkinlikler"),
         "/yoklama": refused("yoklama"),
+        "/duyuru": refused("duyuru"),
+        "/bagla": refused("bagla"),
+        "/ayir": refused("ayir"),
     },
     "secretary": {
         "/start": BACK,
@@ -142,6 +158,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/etkinlik": NEW_EVENT,
         "/etkinlikler": EVENTS,
         "/yoklama": ATTENDANCE_USAGE,
+        "/duyuru": NOTICE_TEXT,
+        "/bagla": refused("bagla"),
+        "/ayir": refused("ayir"),
     },
     "member": {
         "/start": BACK,
@@ -160,6 +179,9 @@ TABLE: dict[str, dict[str, str]] = {
         "/etkinlik": refused("etkinlik"),
         "/etkinlikler": refused("etkinlikler"),
         "/yoklama": refused("yoklama"),
+        "/duyuru": refused("duyuru"),
+        "/bagla": refused("bagla"),
+        "/ayir": refused("ayir"),
     },
     "unregistered": dict.fromkeys(COMMANDS, UNREGISTERED),
 }

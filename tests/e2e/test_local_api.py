@@ -436,3 +436,44 @@ async def test_descriptions_by_language_and_their_limits(api: LocalBotApi, bot: 
     with pytest.raises(BadRequest):
         await bot.set_my_short_description("x" * 121)
     assert (await bot.get_my_short_description()).short_description == "Kısa"
+
+
+async def test_groups_and_channels(api: LocalBotApi, bot: Bot) -> None:
+    """A group the bot is added to, a channel where it must be an administrator, the
+    updates Telegram sends for both, and getChatMember."""
+    owner = api.user(42, "Ayşe")
+    group = api.group(-1001, "Küme grubu")
+    group.join(owner, "creator")
+    with pytest.raises(Forbidden, match="not a member of the group chat"):
+        await bot.send_message(-1001, "önce")
+    await group.add_bot(owner)
+    await group.post("/bagla organik", by=owner)
+    channel = api.group(-1002, "Küme kanalı", kind="channel", username="kumekanal")
+    await channel.add_bot(owner)
+    with pytest.raises(BadRequest, match="(?i)need administrator rights"):
+        await bot.send_message("@kumekanal", "henüz değil")
+    await channel.add_bot(owner, admin=True)
+    await channel.post("/bagla organik")
+
+    updates = await bot.get_updates(timeout=0)
+    added, typed, _, promoted, posted = updates
+    assert added.my_chat_member.new_chat_member.status == "member"
+    assert added.my_chat_member.from_user.id == 42
+    assert typed.message.chat.type == "supergroup" and typed.message.from_user.id == 42
+    assert typed.message.text == "/bagla organik"
+    assert promoted.my_chat_member.new_chat_member.status == "administrator"
+    assert posted.channel_post.sender_chat.id == -1002 and posted.channel_post.from_user is None
+
+    await bot.send_message(-1001, "<b>Duyuru</b>", parse_mode="HTML")
+    assert group.last["text"] == "Duyuru"
+    sent = await bot.send_message("@kumekanal", "Kanal duyurusu")
+    assert sent.chat.id == -1002 and channel.last["text"] == "Kanal duyurusu"
+    me = await bot.get_chat_member(-1002, bot.id)
+    assert me.status == "administrator" and me.can_post_messages
+    assert (await bot.get_chat_member(-1001, 42)).status == "creator"
+    assert (await bot.get_chat_member(-1001, 7)).status == "left"
+    chat = await bot.get_chat("@kumekanal")
+    assert chat.type == "channel" and chat.title == "Küme kanalı"
+    await group.remove_bot(owner)
+    with pytest.raises(Forbidden):
+        await bot.send_message(-1001, "sonra")

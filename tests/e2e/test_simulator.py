@@ -328,6 +328,27 @@ def test_a_quarter_in_the_simulator_prompts_reminds_and_stops_when_all_is_answer
     assert codes == {"E1.2.3", "E3.1.1", "E3.1.2", "E3.1.5"}
 
 
+def test_a_notice_from_the_secretary_reaches_the_member_in_the_simulator(db_url):
+    """examples/duyuru.txt: the secretary sends /duyuru to a cluster; the member persona
+    (seeded as a consented member following it) sees it on switching."""
+    out = io.StringIO()
+    assert run_script(_config(db_url), ROOT / "examples" / "duyuru.txt", out=out) == 0
+    transcript = out.getvalue()
+    secretary, member = transcript.split("· Artık Küme üyesi (Zeynep) olarak yazıyorsunuz.", 1)
+    assert "› Komite sekreteri: /duyuru" in secretary
+    assert "Önizleme — üyeler duyuruyu tam böyle görecek:" in secretary
+    assert "1 üye alacak." in secretary
+    assert "✅ Duyuru sıraya alındı: 1 üye." in secretary
+    assert "📣 İzmir Organik Gıda Kümesi duyurusu" in member
+    assert "küme toplantısı: <ihracat> & pazarlama eğitimi." in member
+    assert "— Can" in member
+    with Session(create_db_engine(db_url)) as session:
+        from tracker.models import Notification
+
+        rows = session.exec(select(Notification).where(Notification.kind == "broadcast")).all()
+    assert [(r.chat_id, str(r.status)) for r in rows] == [(PERSONAS[4].user_id, "sent")]
+
+
 def test_the_member_example_consents_follows_and_stops(db_url):
     """examples/uye.txt: a secretary's member link, consent first, /abone, /verilerim, /dur."""
     out = io.StringIO()

@@ -31,6 +31,7 @@ COMMANDS = {
     "invite": None,
     "orgs": ["list"],
     "outbox": None,
+    "broadcast": None,
     "plan": ["export", "import", "show"],
     "report": None,
     "run": None,

@@ -6,6 +6,7 @@ adding a dialog is one module and one line here.
 
 from __future__ import annotations
 
+from tracker.dialogs.announce import AnnounceDialog
 from tracker.dialogs.base import Engine
 from tracker.dialogs.event import EventDialog
 from tracker.dialogs.event_manage import EventCancelDialog, EventChangeDialog, EventRejectDialog
@@ -18,6 +19,7 @@ ENGINES: dict[str, Engine] = {
 }
 ENGINES.update({engine.kind: engine for engine in (
     EventDialog(), EventChangeDialog(), EventCancelDialog(), EventRejectDialog())})
+ENGINES["notice"] = AnnounceDialog()
 
 
 def engine(kind: str) -> Engine:

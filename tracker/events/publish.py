@@ -18,7 +18,9 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from tracker import texts
+from tracker.announcements import post_to_chats
 from tracker.audience import members_of
+from tracker.cluster_chats import chats_of
 from tracker.errors import DomainError, Forbidden, NotFound
 from tracker.events.view import EventView, audience_ids, view_of
 from tracker.models import (
@@ -126,12 +128,21 @@ def announce(session: Session, event: Event, now: datetime,
     """Every member of the audience gets the notice (the starter sees its progress)."""
     assert event.id is not None
     recipients = audience(session, event)
-    return start_broadcast(
-        session, text=notice_text(view_of(session, event)), recipients=recipients,
+    text = notice_text(view_of(session, event))
+    broadcast = start_broadcast(
+        session, text=text, recipients=recipients,
         subject=subject(event.id), period="notice", now=now,
         # Nobody to tell: no "0 / 0" progress message (the secretary's reply says so).
         started_by=started_by if recipients else None,
         kind=EVENT_NOTICE, buttons=member_buttons(event.id))
+    # The audience's groups and channels (/bagla) get the notice too, once each, without
+    # the answer buttons (those are a member's own). Kind "broadcast", not EVENT_NOTICE: a
+    # chat is not a person told, so counts and change notices leave it out.
+    post_to_chats(session, chats_of(session, None if event.all_members
+                                    else audience_ids(session, event.id)),
+                  text, subject=subject(event.id), period="notice", now=now,
+                  author=started_by)
+    return broadcast
 
 
 def queued(session: Session, event_id: int) -> int:

@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from tracker import texts
-from tracker.models import NotificationStatus, Organisation, Person, Role
+from tracker.cluster_chats import unlink
+from tracker.models import Notification, NotificationStatus, Organisation, Person, Role
 from tracker.notifications.due import AGENCY_ROLES, contacts
 from tracker.notifications.outbox import enqueue, finish
 
@@ -24,6 +25,12 @@ logger = logging.getLogger(__name__)
 def record_blocked(session: Session, notification_id: int, person_id: int, now: datetime,
                    error: str) -> None:
     finish(session, notification_id, NotificationStatus.BLOCKED, now, error=error)
+    row = session.get(Notification, notification_id)
+    if row is not None and row.chat_id < 0:
+        # A cluster's group or channel removed the bot: the chat goes, not the person who
+        # linked it (the row is theirs only on paper).
+        unlink(session, row.chat_id)
+        return
     person = session.get(Person, person_id)
     if person is None:
         return
