@@ -1,5 +1,5 @@
-"""Figures kume can propose for an indicator from what it records itself (member counts now;
-event satisfaction can join): shown with their origin in /gosterge, used only when the person
+"""Figures kume can propose for an indicator from what it records itself (member counts, the
+satisfaction answers after events): shown with their origin in /gosterge, used only when the person
 taps "Öneriyi kullan" and confirms. Never written on their own.
 
 A proposer is registered by indicator code (the bundled plan's codes) and answers for one
@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from tracker import texts
+from tracker.events.satisfaction import satisfaction_by_cluster
 from tracker.member_counts import MemberCount, member_counts
 from tracker.models import Cluster
 from tracker.quarters import Quarter
@@ -64,10 +65,21 @@ def _member_change(session: Session, cluster: Cluster, period: Quarter) -> Propo
                      "joined": count.joined, "left": count.left})
 
 
-# Indicator code -> proposer. G01 "Paydaş sayısı", G22 "Küme paydaş sayısındaki artış/azalış".
+def _satisfaction(session: Session, cluster: Cluster, period: Quarter) -> Proposal | None:
+    """The mean of the members' 1-5 answers after the cluster's events in the period."""
+    average = satisfaction_by_cluster(session, period).get(cluster.code)
+    if average is None or average.mean is None:
+        return None
+    return Proposal(Decimal(str(average.mean)), "satisfaction",
+                    {"mean": Decimal(str(average.mean)), "answers": average.answers})
+
+
+# Indicator code -> proposer. G01 "Paydaş sayısı", G22 "Küme paydaş sayısındaki artış/azalış",
+# G12 "Kümelenmeyle ilgili memnuniyet düzeyi".
 PROPOSERS: dict[str, Proposer] = {
     "G01": _members,
     "G22": _member_change,
+    "G12": _satisfaction,
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlmodel import Session, select
@@ -339,3 +340,26 @@ def test_attendance_is_taken_by_its_secretary_or_the_agency_and_counts_are_check
         session.flush()
         assert attended_by_event(session, [meeting_id, 999999]) == {meeting_id: 26, 999999: 0}
         assert attended_by_event(session, []) == {}
+
+
+def test_satisfaction_is_proposed_for_the_indicator_with_its_origin(engine, clusters):
+    """G12 "Kümelenmeyle ilgili memnuniyet düzeyi": the cluster's mean answer, offered in
+    /gosterge like the member counts; a cluster with no answers gets no proposal."""
+    from tracker.proposals import propose
+
+    first, second = clusters
+    with session_scope(engine) as session:
+        meeting = event(session, at(SUNDAY, 14), [first])
+        for user_id, score in ((1, 5), (2, 4)):
+            person = member(session, user_id, first)
+            answer(session, meeting.id, person, RsvpAnswer.YES, attended=meeting.starts_at,
+                   satisfaction=score)
+    with Session(engine) as session:
+        cluster, quiet = session.get(Cluster, first), session.get(Cluster, second)
+        assert cluster is not None and quiet is not None
+        proposal = propose(session, "G12", cluster, Quarter(2014, 2))
+        assert propose(session, "G12", quiet, Quarter(2014, 2)) is None
+        assert propose(session, "G12", cluster, Quarter(2014, 3)) is None
+    assert proposal is not None
+    assert proposal.value == Decimal("4.5")
+    assert proposal.source == "kume etkinlik yanıtları: 2 katılımcının ortalaması 4,5/5"

@@ -715,6 +715,7 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
     "texts/proposals.j2": {
         "members": one(count=1250),
         "member_change": one(before=40, after=42, joined=5, left=3),
+        "satisfaction": one(mean=Decimal("4.25"), answers=1250),
     },
     "texts/numbers.j2": {
         "empty": one(text=""),
