@@ -494,8 +494,12 @@ def test_the_example_script_announces_an_event(db_url):
     assert "⚠️ Bu tarih okunamadı." in transcript
     assert "⚠️ 12 Mayıs 2013 14:00 geçmişte kalıyor" in transcript
     assert "🔗 https://meet.example.org/organik" in transcript
-    assert "seçtiğiniz kümeleri takip eden üye henüz yok" in transcript
-    assert "Katılacak: 0 · Katılamayacak: 0 · Bekleyen: 0" in transcript
+    # The member who joined first is told, answers yes and gets the calendar file.
+    assert "✅ Duyuru 1 üyeye gönderiliyor." in transcript
+    assert "› Küme üyesi: [1] ✅ Katılacağım" in transcript
+    assert "✅ Katılımınız kaydedildi: Organik tarımda sertifikasyon buluşması" in transcript
+    assert "📎 etkinlik-1.ics" in transcript
+    assert "Bildirilen: 1 · Katılacak: 1 · Katılamayacak: 0 · Bekleyen: 0" in transcript
     engine = create_db_engine(db_url)
     try:
         with Session(engine) as session:
