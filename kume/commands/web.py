@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,8 @@ def web_command(app: App) -> None:
     from web.server import server
 
     web = app.config.web
+    # A long-running server logs at the configured level, like `kume run` (requests at INFO).
+    logging.getLogger().setLevel(logging.DEBUG if app.verbose else app.config.logging.level)
     portal = _portal(app)
     click.echo(texts.say(WORDS, "serving", listen=web.listen, port=web.port,
                          base_url=web.base_url))

@@ -75,14 +75,16 @@ def _event(session: Session, title: str, starts: datetime, status: EventStatus,
     return id_of(event)
 
 
-def fill(engine: Engine) -> PortalData:
+def fill(engine: Engine, odd: str = ODD) -> PortalData:
+    """The portal's data; `odd` is what a person might type, put in every free text (the
+    README's screenshots are taken without it)."""
     with Session(engine) as session:
         session.add(Bulletin(period="2014Q1", status=BulletinStatus.SENT,
                              sent_at=datetime(2014, 4, 15, 7, tzinfo=UTC),
                              frozen_html=mail_html("Bülten 2014 1. Çeyrek",
                                                    "Organik gıda kümesi fuara katıldı."),
                              frozen_text="Bülten 2014 1. Çeyrek\n\nOrganik gıda kümesi fuara "
-                                         "katıldı. " + ODD))
+                                         "katıldı. " + odd))
         session.add(Bulletin(period="2014-06", status=BulletinStatus.SENT,
                              sent_at=datetime(2014, 7, 2, 7, tzinfo=UTC),
                              frozen_html=mail_html("Bülten Haziran 2014",
@@ -90,9 +92,10 @@ def fill(engine: Engine) -> PortalData:
                              frozen_text="Bülten Haziran 2014\n\nYeni üyeler katıldı."))
         session.add(Bulletin(period="2014Q2", status=BulletinStatus.DRAFT,
                              frozen_html=mail_html("Taslak gizli", "Taslak gizli")))
-        upcoming = _event(session, "Organik gıda ihracat semineri " + ODD, NOW + timedelta(days=5),
+        upcoming = _event(session, ("Organik gıda ihracat semineri " + odd).strip(),
+                          NOW + timedelta(days=5),
                           EventStatus.PUBLISHED, "tok-up", place="İzmir Ticaret Odası, Alsancak",
-                          description="İhracat destekleri anlatılacak.\n" + ODD)
+                          description="İhracat destekleri anlatılacak.\n" + odd)
         past = _event(session, "Küme tanışma toplantısı", NOW - timedelta(days=20),
                       EventStatus.PUBLISHED, "tok-past",
                       online_url="https://toplanti.example.org/kume")
