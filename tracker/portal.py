@@ -30,6 +30,7 @@ from tracker.models import (
 from tracker.plans import plan_tree
 from tracker.quarters import Quarter
 from tracker.rows import select_columns
+from tracker.unsubscribe import UNSUBSCRIBE_PATH
 
 # "2014Q1" (a quarter) or "2014-03" (a month): Bulletin.period. Anything else is not a page.
 PERIOD = re.compile(r"^(\d{4})(?:Q([1-4])|-(0[1-9]|1[0-2]))$")
@@ -66,20 +67,30 @@ def sent_bulletin(session: Session, period: str) -> Bulletin | None:
 
 
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.IGNORECASE | re.DOTALL)
+# The frozen mail holds a mark where each recipient's own unsubscribe link went; on a public
+# page it would be a dead link, and a real one would be someone's. The paragraph that carries
+# it goes (else the link alone).
+_LINK_PATH = re.escape(UNSUBSCRIBE_PATH.split("{", 1)[0])
+_UNSUBSCRIBE_PARAGRAPH = re.compile(
+    r"<p\b[^>]*>(?:(?!</p>).)*?" + _LINK_PATH + r".*?</p>", re.IGNORECASE | re.DOTALL)
+_UNSUBSCRIBE_LINK = re.compile(
+    r"<a\b[^>]*" + _LINK_PATH + r"[^>]*>.*?</a>", re.IGNORECASE | re.DOTALL)
+_UNSUBSCRIBE_LINE = re.compile(r"^.*" + _LINK_PATH + r".*$", re.MULTILINE)
 
 
 def bulletin_body(bulletin: Bulletin) -> str:
     """The inside of the frozen e-mail HTML's <body>, to show within the site's own page (the
-    e-mail's head, meant for mail clients, is left out). The HTML is kume's own, escaped when
-    the bulletin was composed, and is shown as it went out."""
+    e-mail's head, meant for mail clients, is left out), without the unsubscribe link. The
+    HTML is kume's own, escaped when the bulletin was composed, and is shown as it went out."""
     html = bulletin.frozen_html or ""
     found = _BODY.search(html)
-    return found.group(1) if found else html
+    body = found.group(1) if found else html
+    return _UNSUBSCRIBE_LINK.sub("", _UNSUBSCRIBE_PARAGRAPH.sub("", body))
 
 
 def summary(bulletin: Bulletin, limit: int = 240) -> str:
     """The first lines of the plain-text version, for the archive's index."""
-    text = " ".join((bulletin.frozen_text or "").split())
+    text = " ".join(_UNSUBSCRIBE_LINE.sub("", bulletin.frozen_text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

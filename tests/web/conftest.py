@@ -34,6 +34,8 @@ SECRET = "portal-test-secret"
 BASE_URL = "https://portal.example.org"
 NOW = datetime(2014, 7, 10, 10, 0, tzinfo=ISTANBUL)
 ODD = "<script>alert(1)</script> & “Ayşe”"  # what a person might type
+# Where each recipient's own link went in the frozen mail (tracker.bulletins' mark).
+UNSUBSCRIBE_MARK = "https://kume.invalid/abonelik/iptal/KUME-UNSUBSCRIBE-LINK"
 
 
 def mail_html(title: str, news: str) -> str:
@@ -49,7 +51,10 @@ def mail_html(title: str, news: str) -> str:
 <h2 style="font-size:18px">Tamamlanan eylemler</h2>
 <p>E1.2.3 · Ulusal ve uluslararası küme örgütleriyle işbirliği ağları: %100, Tamamlandı.</p>
 <p><a href="https://ornek.example.org/haber">Ayrıntılar</a></p>
-</td></tr></table></body></html>"""
+</td></tr>
+<tr><td><p style="font-size:12px">İzmir Kalkınma Ajansı</p><p style="font-size:12px">Aboneliğinizi
+buradan sonlandırabilirsiniz: <a href="{UNSUBSCRIBE_MARK}">{UNSUBSCRIBE_MARK}</a></p></td></tr>
+</table></body></html>"""
 
 
 @dataclass
@@ -84,7 +89,8 @@ def fill(engine: Engine, odd: str = ODD) -> PortalData:
                              frozen_html=mail_html("Bülten 2014 1. Çeyrek",
                                                    "Organik gıda kümesi fuara katıldı."),
                              frozen_text="Bülten 2014 1. Çeyrek\n\nOrganik gıda kümesi fuara "
-                                         "katıldı. " + odd))
+                                         "katıldı. " + odd + "\n\nAboneliğinizi "
+                                         "sonlandırın: " + UNSUBSCRIBE_MARK))
         session.add(Bulletin(period="2014-06", status=BulletinStatus.SENT,
                              sent_at=datetime(2014, 7, 2, 7, tzinfo=UTC),
                              frozen_html=mail_html("Bülten Haziran 2014",

@@ -109,3 +109,5 @@ def test_kume_web_serves_the_portal_until_stopped(portal_data, db_url, tmp_path)
     assert process.returncode == 130, output  # Ctrl+C, as every kume command ends on it
     assert "Traceback" not in output and "Logging error" not in output
     assert "GET /healthz" in output  # requests are logged, through kume's own logging
+    assert "/abonelik/iptal/*** HTTP/1.1" in output  # ... without the unsubscribe token
+    assert path not in output

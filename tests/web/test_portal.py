@@ -62,6 +62,10 @@ def test_a_bulletin_page_shows_what_went_out_inside_the_site(client):
     assert "&lt;b&gt;Yeni&lt;/b&gt; üyeler katıldı." in html  # stays as it was escaped
     assert html.count("<body") == 1 and "@media (max-width:600px)" not in html
     assert "Gönderildi: 2 Temmuz 2014" in html
+    assert "İzmir Kalkınma Ajansı" in html  # the mail's footer, without its unsubscribe link
+    assert "/abonelik/iptal/" not in html and "sonlandırabilirsiniz" not in html
+    assert "/abonelik/iptal/" not in client.get("/").text  # nor in the index's summary
+    assert "/abonelik/iptal/" not in client.get("/bultenler.atom").text  # nor in the feed
 
 
 def test_a_draft_an_unknown_or_a_malformed_period_is_a_turkish_404(client):
