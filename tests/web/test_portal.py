@@ -256,6 +256,14 @@ def test_healthz_is_503_when_the_database_is_away_or_behind(empty_engine, tmp_pa
     assert response.json()["database"] is True and response.json()["schema"]["at_head"] is False
 
 
+def test_every_response_tells_the_browser_to_run_no_script(client, portal_data):
+    for path in ("/", "/bultenler/2014Q1", "/etkinlikler", "/healthz", "/yok",
+                 portal_data.unsubscribe_path()):
+        headers = client.get(path).headers
+        assert "script-src 'none'" in headers["content-security-policy"], path
+        assert headers["x-content-type-options"] == "nosniff"
+
+
 def test_the_stylesheet_is_the_sites_own(client):
     response = client.get("/site.css")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/css")
