@@ -148,7 +148,7 @@ def test_progress_shows_each_actions_latest_report_and_no_personal_data(portal_d
         html = client.get("/ilerleme").text
         assert 'href="/ilerleme"' in client.get("/").text
     assert_page(html)
-    assert "Ö1" in html or "O1" in html  # the priorities, goals and actions of the plan
+    assert "Ö1 · Kümelenmenin Yönetişimi" in html and "H1.1 · " in html  # the plan's tree
     e123 = html.split("<strong>E1.2.3</strong>", 1)[1].split("</li>\n</ul>", 1)[0]
     assert "Tamamlandı" in e123 and "%100" in e123 and "2014 2. Çeyrek" in e123 and "EBSO" in e123
     assert "%60" not in e123 and "%40" not in e123  # only the latest version of the latest quarter
