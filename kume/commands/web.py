@@ -35,9 +35,9 @@ def web_command(app: App) -> None:
     from web.server import server
 
     web = app.config.web
+    portal = _portal(app)  # first: a database kume db upgrade has not prepared is said plainly
     # A long-running server logs at the configured level, like `kume run` (requests at INFO).
     logging.getLogger().setLevel(logging.DEBUG if app.verbose else app.config.logging.level)
-    portal = _portal(app)
     click.echo(texts.say(WORDS, "serving", listen=web.listen, port=web.port,
                          base_url=web.base_url))
     if web.secret is None:

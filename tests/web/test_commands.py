@@ -111,3 +111,13 @@ def test_kume_web_serves_the_portal_until_stopped(portal_data, db_url, tmp_path)
     assert "GET /healthz" in output  # requests are logged, through kume's own logging
     assert "/abonelik/iptal/*** HTTP/1.1" in output  # ... without the unsubscribe token
     assert path not in output
+
+
+def test_kume_web_on_an_unprepared_database_says_what_to_do(db_url, tmp_path):
+    env = {**os.environ, "KUME_DATABASE_URL": db_url}
+    env.pop("KUME_CONFIG", None)
+    done = subprocess.run([sys.executable, "-m", "kume", "web"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "Hata: Veritabanı henüz hazırlanmamış. Önce “kume db upgrade” çalıştırın.")
