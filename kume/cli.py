@@ -17,6 +17,7 @@ import click
 from kume import redaction
 from kume.app import App, help_text, say_error
 from kume.commands import broadcast, database, export, invite, orgs, outbox, plan, report, run
+from kume.commands import web as web_commands
 from kume.errors import ConfigError
 from tracker import texts
 from tracker.errors import DomainError
@@ -49,6 +50,8 @@ for command in (
     outbox.outbox_command,
     report.report_command,
     broadcast.broadcast_command,
+    web_commands.web_command,
+    web_commands.archive,
 ):
     cli.add_command(command)
 

@@ -14,7 +14,8 @@ from kume.commands.outbox import NOTIFICATION_STATUSES
 from kume.commands.plan import PLAN_FORMATS
 
 HEAVY = {"sqlalchemy", "sqlmodel", "alembic", "telegram", "pandas", "openpyxl", "matplotlib",
-         "pydantic", "holidays"}
+         "pydantic", "holidays",
+         "starlette", "uvicorn", "feedgen"}  # the portal's (kume web, kume archive)
 
 # `kume --help` run as the entry point does, then every top-level package it loaded.
 PROGRAM = """
@@ -26,6 +27,7 @@ print("loaded:", " ".join(sorted({name.split(".")[0] for name in sys.modules})))
 """
 
 COMMANDS = {
+    "archive": ["build"],
     "db": ["upgrade"],
     "export": ["updates"],
     "invite": None,
@@ -37,6 +39,7 @@ COMMANDS = {
     "run": None,
     "run-due": None,
     "simulate": None,
+    "web": None,
 }
 
 

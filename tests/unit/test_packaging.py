@@ -22,6 +22,7 @@ INSTALLED_AS = {
     "tracker": "tracker",
     "bot": "bot",
     "local_bot_api": "local_bot_api",
+    "web": "web",
     "templates": "kume.templates",
     "migrations": "kume.migrations",
 }

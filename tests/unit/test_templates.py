@@ -983,6 +983,10 @@ MACRO_SAMPLES: dict[str, dict[str, list[dict[str, Any]]]] = {
     "cli/help.j2": {
         "not_an_instant": one(text="dün <öğlen>"),
     },
+    "cli/web.j2": {
+        "serving": one(listen="127.0.0.1", port=8080, base_url="https://portal.example.org"),
+        "archive_written": one(out="site", files=12, bulletins=2, events=3),
+    },
     "cli/simulator.j2": {
         "persona_name": [
             {"key": k} for k in ("ebso", "ky-organik", "izka", "sekreter", "uye", "yonetici")

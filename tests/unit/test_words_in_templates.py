@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # Everything that ships; local_bot_api answers in Telegram's English, and is held to it too.
-PACKAGES = ("tracker", "bot", "kume", "local_bot_api")
+PACKAGES = ("tracker", "bot", "kume", "local_bot_api", "web")
 TURKISH = frozenset("çğıİöşüÇĞÖŞÜ")
 
 # (file, literal) that may stay, grouped by why.

@@ -25,7 +25,8 @@ def file_name(event: Event) -> str:
     return f"etkinlik-{event.id}.ics"
 
 
-def calendar_file(event: Event, now: datetime) -> bytes:
+def entry(event: Event, now: datetime) -> CalendarEvent:
+    """The event as a VEVENT, for its own file or for the portal's calendar feed."""
     entry = CalendarEvent()
     entry.add("uid", uid(event))
     # In UTC ("...Z"): a TZID would need a VTIMEZONE component that some calendars ignore.
@@ -42,9 +43,28 @@ def calendar_file(event: Event, now: datetime) -> bytes:
     if event.online_url:
         entry.add("url", event.online_url)
     entry.add("status", "CANCELLED" if event.status == EventStatus.CANCELLED else "CONFIRMED")
+    return entry
+
+
+def _calendar() -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//kume//events//TR")
     calendar.add("version", "2.0")
+    return calendar
+
+
+def calendar_file(event: Event, now: datetime) -> bytes:
+    calendar = _calendar()
     calendar.add("method", "PUBLISH")
-    calendar.add_component(entry)
+    calendar.add_component(entry(event, now))
+    return calendar.to_ical()
+
+
+def calendar_feed(events: list[Event], now: datetime, name: str) -> bytes:
+    """Many events in one calendar a person subscribes to (the portal's feed): the calendar
+    application fetches it again now and then, and follows the changes by each event's UID."""
+    calendar = _calendar()
+    calendar.add("x-wr-calname", name)
+    for event in events:
+        calendar.add_component(entry(event, now))
     return calendar.to_ical()
