@@ -54,7 +54,7 @@ def test_report_writes_workbook_charts_and_summary(kume, engine, tmp_path):
     assert "2014 1. Çeyrek" in summary and "<b>" not in summary
     book = load_workbook(out / "rapor.xlsx", read_only=True)
     assert book.sheetnames == ["Özet", "Eylemler", "Güncellemeler", "Göstergeler", "Katılım",
-                               "Üyeler"]
+                               "Üyeler", "Etkinlikler"]
     history = list(book["Güncellemeler"].iter_rows(values_only=True))
     assert any("E1.2.3" in row and 40 in row for row in history)
 
