@@ -1075,6 +1075,53 @@ MACRO_SAMPLES["texts/errors.j2"].update({
 })
 
 
+# Bulletins (tracker.bulletins): a draft with every section, and an empty one.
+def _bulletin_drafts() -> list[Any]:
+    from tracker.bulletins import draft as b
+    from tracker.bulletins.period import Period
+
+    full = b.BulletinDraft(
+        period=Period(2014, 1), more_actions=3,
+        actions=(b.ActionNews("E1.2.4", ODD, ODD, "completed", 100, 40, ODD),
+                 b.ActionNews("E1.1.1", ODD, ODD, "in_progress", 60, None, "")),
+        held=(b.HeldEvent(ODD, WHEN, ODD, 12, 9, Decimal("4.5"), 8),
+              b.HeldEvent(ODD, WHEN, None, 0, None, None, None)),
+        upcoming=(b.UpcomingEvent(ODD, WHEN, ODD, False), b.UpcomingEvent(ODD, WHEN, None, True)),
+        highlights=(b.Highlight("G01", ODD, ODD, "firma", Decimal(40), Decimal(50), "2013Q4",
+                                "2014Q1"),
+                    b.Highlight("G02", ODD, ODD, "%", Decimal(0), Decimal(5), "2013Q4",
+                                "2014Q1")),
+        growth=(b.Growth(ODD, 3, 5, 2, 0), b.Growth(ODD, 5, 5, 0, 0)),
+        news=(b.NewsItem(1, ODD, ODD, "https://x.example/?a=1&b=2", "file-id", ODD,
+                         "https://x.example/a.jpg"),
+              b.NewsItem(2, ODD, "", None, None, None)))
+    return [full, b.BulletinDraft(period=Period(2014, 1, 3))]
+
+
+SAMPLES["bulletins/email.j2"] = [
+    {"d": d, "unsubscribe_url": "https://x.example/abonelik/iptal/abc"} for d in _bulletin_drafts()]
+SAMPLES["bulletins/text.j2"] = SAMPLES["bulletins/email.j2"]
+MACRO_SAMPLES["bulletins/telegram.j2"] = {
+    m: [{"d": d} for d in _bulletin_drafts()]
+    for m in ("header", "news", "actions", "held", "upcoming", "highlights", "growth", "footer")}
+MACRO_SAMPLES["bulletins/words.j2"] = {
+    "period_label": [{"period": d.period} for d in _bulletin_drafts()],
+    "title": [{"period": d.period} for d in _bulletin_drafts()],
+    "heading": [{"section": s} for s in ("news", "actions", "held", "upcoming", "highlights",
+                                          "growth")],
+    "status": [{"value": s} for s in ("completed", "in_progress", "delayed", "not_started",
+                                      "cancelled")],
+    "more_actions": one(count=4),
+}
+MACRO_SAMPLES["texts/bulletins.j2"] = {
+    "bulletin_period": one(text=ODD),
+    "bulletin_sent": one(period="2014Q1"),
+    "bulletin_items_full": one(limit=20),
+    "bulletin_schedule_past": one(moment=WHEN),
+    "bulletin_not_found": one(period="2014Q1"),
+}
+
+
 # -- discovery --------------------------------------------------------------------------------
 
 
