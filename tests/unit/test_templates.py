@@ -1099,7 +1099,8 @@ def _bulletin_drafts() -> list[Any]:
 
 
 SAMPLES["bulletins/email.j2"] = [
-    {"d": d, "unsubscribe_url": "https://x.example/abonelik/iptal/abc"} for d in _bulletin_drafts()]
+    {"d": d, "unsubscribe_url": "https://x.example/abonelik/iptal/abc"}
+    for d in _bulletin_drafts()]
 SAMPLES["bulletins/text.j2"] = SAMPLES["bulletins/email.j2"]
 MACRO_SAMPLES["bulletins/telegram.j2"] = {
     m: [{"d": d} for d in _bulletin_drafts()]
