@@ -1123,6 +1123,50 @@ MACRO_SAMPLES["texts/bulletins.j2"] = {
 }
 
 
+def _bulletin_step(name: str, **extra: Any) -> dict[str, Any]:
+    from tracker.bulletins.period import Period
+    from tracker.dialogs.bulletin import BulletinAnswers
+    from tracker.models import Bulletin
+
+    bulletin = Bulletin(period="2014Q1", status="scheduled", scheduled_at=WHEN)
+    answers = BulletinAnswers(bulletin_id=1, title=ODD, notice=extra.pop("notice", None),
+                              notice_email=extra.pop("notice_email", None))
+    return {"name": name, "bulletin": bulletin, "period": Period(2014, 1),
+            "answers": answers, **extra}
+
+
+def _bulletin_steps() -> list[dict[str, Any]]:
+    from tracker.bulletins.render import telegram_parts
+    from tracker.bulletins.send import Delivery
+    from tracker.models import BulletinItem
+
+    full, empty = _bulletin_drafts()
+    items = [BulletinItem(id=1, bulletin_id=1, title=ODD), BulletinItem(id=2, bulletin_id=1,
+                                                                      title="İkinci")]
+    who = Delivery(telegram=120, email=3000, parts=2, mail_disabled=True)
+    return [
+        {"name": "period"},
+        *[_bulletin_step("menu", draft=d, notice=n, notice_email=ODD)
+          for d in (full, empty) for n in (None, "added", "tested", "scheduled", "unscheduled")],
+        _bulletin_step("menu", draft=empty, resumed=True, error=ODD),
+        *[_bulletin_step(n) for n in ("title", "text", "link", "photo", "schedule",
+                                       "already_sent", "closed")],
+        _bulletin_step("items", items=items),
+        _bulletin_step("preview", parts=telegram_parts(full)[:1]),
+        _bulletin_step("confirm", audience=who),
+        _bulletin_step("sent", delivery=who),
+    ]
+
+
+SAMPLES["messages/bulletin.j2"] = [lambda real: _bulletin_steps()]
+MACRO_SAMPLES["texts/buttons.j2"].update({
+    "bulletin_period": [{"period": d.period} for d in _bulletin_drafts()],
+    "bulletin_items": one(count=3),
+    "bulletin_up": one(number=2),
+    "bulletin_remove": one(number=2),
+})
+
+
 # -- discovery --------------------------------------------------------------------------------
 
 

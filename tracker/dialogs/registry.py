@@ -7,6 +7,7 @@ adding a dialog is one module and one line here.
 from __future__ import annotations
 
 from tracker.dialogs.base import Engine
+from tracker.dialogs.bulletin import BulletinDialog
 from tracker.dialogs.event import EventDialog
 from tracker.dialogs.event_manage import EventCancelDialog, EventChangeDialog, EventRejectDialog
 from tracker.dialogs.figures import FiguresDialog
@@ -18,6 +19,7 @@ ENGINES: dict[str, Engine] = {
 }
 ENGINES.update({engine.kind: engine for engine in (
     EventDialog(), EventChangeDialog(), EventCancelDialog(), EventRejectDialog())})
+ENGINES[BulletinDialog.kind] = BulletinDialog()
 
 
 def engine(kind: str) -> Engine:
