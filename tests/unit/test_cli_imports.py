@@ -26,6 +26,7 @@ print("loaded:", " ".join(sorted({name.split(".")[0] for name in sys.modules})))
 """
 
 COMMANDS = {
+    "bulletin": ["list", "preview", "send"],
     "db": ["upgrade"],
     "export": ["updates"],
     "invite": None,

@@ -1167,6 +1167,28 @@ MACRO_SAMPLES["texts/buttons.j2"].update({
 })
 
 
+def _cli_bulletin() -> list[dict[str, Any]]:
+    from pathlib import Path as P
+
+    from tracker.bulletins.period import Period
+    from tracker.bulletins.send import Delivery
+    from tracker.models import Bulletin
+
+    period, who = Period(2014, 1), Delivery(telegram=120, email=3000, parts=2, mail_disabled=True)
+    rows = [(Bulletin(period="2014Q2", status="scheduled", scheduled_at=WHEN), 2),
+            (Bulletin(period="2014-03", status="sent", sent_at=WHEN), 0)]
+    return [{"name": "preview", "out": P("/tmp/x"), "files": ["bulten.html"], "parts": 2},
+            {"name": "audience", "period": period, "audience": who, "at": WHEN},
+            {"name": "audience", "period": period, "audience": who, "at": None},
+            {"name": "confirm"}, {"name": "not_sent"},
+            {"name": "scheduled", "period": period, "at": WHEN},
+            {"name": "sent", "period": period, "delivery": who},
+            {"name": "list", "rows": rows}, {"name": "list", "rows": []}]
+
+
+SAMPLES["cli/bulletin.j2"] = [lambda real: _cli_bulletin()]
+
+
 # -- discovery --------------------------------------------------------------------------------
 
 
