@@ -274,3 +274,20 @@ def test_a_test_goes_to_the_persons_chat_and_mail(engine):
         assert [r.chat_id for r in rows] == [700, 700]
         assert len(session.exec(select(MailMessage)).all()) == 2
         assert session.exec(select(Bulletin)).one().status == BulletinStatus.DRAFT
+
+
+def test_of_two_senders_at_once_one_sends(engine):
+    """The scheduler and a person's "Şimdi gönder" on the same bulletin: one of them sends."""
+    _people(engine)
+    with session_scope(engine) as session:
+        open_bulletin(session, Q1, None, NOW)
+    with Session(engine) as late:
+        stale = late.exec(select(Bulletin)).one()  # read while it was still a draft
+        with session_scope(engine) as first:
+            send_bulletin(first, first.exec(select(Bulletin)).one(), NOW, LINKS)
+        with pytest.raises(BulletinError) as refused:
+            send_bulletin(late, stale, NOW, LINKS)
+        assert refused.value.code == "bulletin_sent"
+        late.rollback()
+    with Session(engine) as session:
+        assert len(session.exec(select(Notification)).all()) == 2

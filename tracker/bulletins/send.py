@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from tracker import texts
@@ -20,7 +21,7 @@ from tracker.bulletins.draft import BulletinDraft, compose
 from tracker.bulletins.mailing import BULLETIN_MAIL, BULLETIN_TEST_MAIL, Mail, enqueue_mails
 from tracker.bulletins.period import parse_period
 from tracker.bulletins.render import email_html, personal, plain_text, telegram_parts
-from tracker.bulletins.store import editable, items_of
+from tracker.bulletins.store import BulletinError, editable, items_of
 from tracker.models import Bulletin, BulletinStatus, Person, Role, Subscriber
 from tracker.notifications.broadcast import start_broadcast
 from tracker.notifications.outbox import enqueue
@@ -104,9 +105,8 @@ def freeze(session: Session, bulletin: Bulletin, now: datetime) -> None:
 def send_bulletin(session: Session, bulletin: Bulletin, now: datetime, links: MailLinks,
                   started_by: Person | None = None) -> Delivery:
     """Freeze the bulletin and write its rows for every recipient; it is sent from here on."""
-    editable(bulletin)
+    _claim(session, bulletin)
     freeze(session, bulletin, now)
-    bulletin.status = BulletinStatus.SENDING
     session.add(bulletin)
     session.flush()
     people = telegram_recipients(session)
@@ -124,6 +124,20 @@ def send_bulletin(session: Session, bulletin: Bulletin, now: datetime, links: Ma
     subscribers = len(mail_recipients(session))
     return Delivery(telegram=len(people), email=mailed, parts=len(parts),
                     mail_disabled=bool(subscribers) and not links.can_mail)
+
+
+def _claim(session: Session, bulletin: Bulletin) -> None:
+    """Draft or scheduled -> sending, in one conditional update: of a person pressing "Şimdi
+    gönder" and the scheduler at the same moment, one sends and the other is refused."""
+    editable(bulletin)
+    claimed = session.exec(
+        sa.update(Bulletin)
+        .where(col(Bulletin.id) == id_of(bulletin),
+               col(Bulletin.status).in_([BulletinStatus.DRAFT, BulletinStatus.SCHEDULED]))
+        .values(status=BulletinStatus.SENDING))
+    if claimed.rowcount != 1:
+        raise BulletinError("bulletin_sent", period=bulletin.period)
+    session.refresh(bulletin)
 
 
 def _mail_subscribers(session: Session, bulletin: Bulletin, links: MailLinks,
