@@ -9,6 +9,7 @@ Writing is idempotent: every row has its key, so nobody gets a bulletin twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -144,17 +145,19 @@ def _mail_subscribers(session: Session, bulletin: Bulletin, links: MailLinks,
                       now: datetime) -> int:
     if not links.secret:
         return 0
+    secret = links.secret
     html, text = bulletin.frozen_html or "", bulletin.frozen_text or ""
     title = subject_line(bulletin)
-    mails = []
-    for subscriber in mail_recipients(session):
-        link = unsubscribe_url(links.base_url, links.secret, id_of(subscriber))
-        mails.append(Mail(address=subscriber.email, subject_line=title,
-                          text=personal(text, link), html=personal(html, link),
-                          subscriber_id=subscriber.id))
-    enqueue_mails(session, kind=BULLETIN_MAIL, subject=subject_of(bulletin),
-                  period=bulletin.period, mails=mails, now=now)
-    return len(mails)
+
+    def mails() -> Iterator[Mail]:  # made as they are written, a chunk at a time
+        for subscriber in mail_recipients(session):
+            link = unsubscribe_url(links.base_url, secret, id_of(subscriber))
+            yield Mail(address=subscriber.email, subject_line=title,
+                       text=personal(text, link), html=personal(html, link),
+                       subscriber_id=subscriber.id)
+
+    return enqueue_mails(session, kind=BULLETIN_MAIL, subject=subject_of(bulletin),
+                         period=bulletin.period, mails=mails(), now=now)
 
 
 def send_due(session: Session, now: datetime, links: MailLinks) -> list[Delivery]:
