@@ -71,7 +71,7 @@ def bulletin_send(app: App, period: str, at: str | None, yes: bool) -> None:
                                          default=False):
             echo("cli/bulletin.j2", name="not_sent")
             return
-        if when is not None and when > now:
+        if when is not None:  # a moment gone by is refused, never taken for "now"
             schedule(session, stored, when, now)
             echo("cli/bulletin.j2", name="scheduled", period=chosen, at=when)
             return

@@ -87,6 +87,9 @@ def test_send_asks_first_then_sends_and_lists(kume, tmp_path):
 
 
 def test_send_at_schedules_and_run_due_sends_it(kume):
+    with pytest.raises(Exception) as past:
+        kume("bulletin", "send", "--period", "2014-03", "--at", "2014-04-01T09:00", "--yes")
+    assert getattr(past.value, "code", None) == "bulletin_schedule_past"
     result = kume("bulletin", "send", "--period", "2014-03", "--at", "2014-04-11T09:00",
                   "--yes")
     assert "11 Nisan 2014 09:00 için zamanlandı" in result.output
