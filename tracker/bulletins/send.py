@@ -22,7 +22,7 @@ from tracker.bulletins.draft import BulletinDraft, compose
 from tracker.bulletins.mailing import BULLETIN_MAIL, BULLETIN_TEST_MAIL, Mail, enqueue_mails
 from tracker.bulletins.period import parse_period
 from tracker.bulletins.render import email_html, personal, plain_text, telegram_parts
-from tracker.bulletins.store import BulletinError, editable, items_of
+from tracker.bulletins.store import BulletinError, editable
 from tracker.models import Bulletin, BulletinStatus, Person, Role, Subscriber
 from tracker.notifications.broadcast import start_broadcast
 from tracker.notifications.outbox import enqueue
@@ -197,7 +197,3 @@ def send_test(session: Session, bulletin: Bulletin, person: Person, now: datetim
                           person_id=person.id)])
         address = person.email
     return TestDelivery(parts=len(parts), email=address)
-
-
-def item_count(session: Session, bulletin: Bulletin) -> int:
-    return len(items_of(session, bulletin))
