@@ -45,6 +45,7 @@ from bot.render import message
 from bot.sender import OutboxSender
 from bot.settings import BotSettings
 from tracker import texts
+from tracker.bulletins.send import send_due
 from tracker.clock import Clock
 from tracker.dialogs.service import expire_drafts
 from tracker.notifications.due import run_due
@@ -176,6 +177,13 @@ async def due_work(context: CallbackContext[Any, Any, Any, Any]) -> None:
     svc = services(context)
     report = await in_session(
         context, lambda session: run_due(session, svc.clock.now(), svc.settings.calendar))
+    # Scheduled bulletins: here rather than in run_due, since tracker.bulletins writes through
+    # tracker.notifications (broadcasts) and the import goes one way.
+    bulletins = await in_session(
+        context, lambda session: send_due(session, svc.clock.now(), svc.settings.mail_links))
+    if bulletins:
+        logger.info("due work: %d scheduled bulletin(s) sent", len(bulletins))
+        svc.sender.wake()
     if report.total():
         logger.info("due work: %s", dict(report.enqueued))
         svc.sender.wake()

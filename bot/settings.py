@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.pacing import SendLimits
 from kume.config import Config
+from tracker.bulletins.send import MailLinks
 from tracker.calendar import CalendarSettings
 
 
@@ -23,6 +24,8 @@ class BotSettings:
     notice_version: str = "1"
     # [events] approval: an agency person approves every event before members are told.
     event_approval: bool = False
+    # [web] base_url and secret: the unsubscribe link in each bulletin e-mail.
+    mail_links: MailLinks = field(default_factory=MailLinks)
 
     @classmethod
     def from_config(cls, config: Config) -> BotSettings:
@@ -35,4 +38,10 @@ class BotSettings:
                                paid_broadcast=config.sending.paid_broadcast),
             notice_version=config.members.notice_version,
             event_approval=config.events.approval,
+            mail_links=mail_links(config),
         )
+
+
+def mail_links(config: Config) -> MailLinks:
+    secret = config.web.secret.get_secret_value() if config.web.secret else None
+    return MailLinks(base_url=config.web.base_url, secret=secret)

@@ -16,7 +16,18 @@ import click
 
 from kume import redaction
 from kume.app import App, help_text, say_error
-from kume.commands import broadcast, database, export, invite, orgs, outbox, plan, report, run
+from kume.commands import (
+    broadcast,
+    bulletin,
+    database,
+    export,
+    invite,
+    orgs,
+    outbox,
+    plan,
+    report,
+    run,
+)
 from kume.commands import web as web_commands
 from kume.errors import ConfigError
 from tracker import texts
@@ -52,6 +63,7 @@ for command in (
     broadcast.broadcast_command,
     web_commands.web_command,
     web_commands.archive,
+    bulletin.bulletin,
 ):
     cli.add_command(command)
 

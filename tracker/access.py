@@ -33,6 +33,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "katilim": frozenset(Role),
     "takvim": frozenset(Role),
     "yoklama": frozenset({Role.ADMIN, Role.AGENCY, Role.SECRETARY}),
+    "bulten": frozenset({Role.ADMIN, Role.AGENCY}),  # e-bulletins (tracker.bulletins)
     "iptal": frozenset(Role),
     "yardim": frozenset(Role),
     # A member's own subscriptions and data (KVKK).
@@ -45,7 +46,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
 # The order commands are listed in menus and help.
 COMMAND_ORDER = (
     "durum", "gosterge", "ertele", "degil", "rapor", "etkinlik", "etkinlikler", "yoklama",
-    "kilit", "duyuru", "davet", "bagla", "ayir", "iptal", "yardim",
+    "bulten", "kilit", "duyuru", "davet", "bagla", "ayir", "iptal", "yardim",
 )
 # A member's commands come first in their menu (COMMAND_ORDER holds everyone else's).
 MEMBER_ORDER = ("abone", "dur", "verilerim", "sil")

@@ -68,6 +68,7 @@ ROUTES: dict[str, Route] = {
     "takvim": events.takvim,
     "yoklama": attendance.yoklama,
     "memnun": attendance.memnun,  # the day-after satisfaction buttons
+    "bulten": _dialog("bulten", "bulletin"),
 }
 
 

@@ -52,12 +52,16 @@ async def _drain(app: App, now: datetime) -> SendReport:
 @pass_app
 def run_due_command(app: App, now_text: str | None) -> None:
     # deferred: keeps kume --help under 0.3 s
+    from tracker.bulletins.send import MailLinks, send_due
     from tracker.notifications.due import run_due
     from tracker.notifications.sending import backlog
 
     now = instant_or_now(now_text, app)
+    web = app.config.web
+    links = MailLinks(web.base_url, web.secret.get_secret_value() if web.secret else None)
     with app.session() as session:
         report = run_due(session, now, app.config.calendar.settings())
+        send_due(session, now, links)  # scheduled bulletins whose time has come
     token = app.config.telegram.token is not None
     sent = failure = None
     if token:

@@ -83,6 +83,8 @@ EVERY_COMMAND = {
                   "davet", "iptal", "yardim"],
     "member": ["abone", "dur", "verilerim", "sil", "iptal", "yardim"],
 }
+for _who in ("admin", "agency"):  # /bulten after /yoklama (tracker.access.COMMAND_ORDER)
+    EVERY_COMMAND[_who].insert(EVERY_COMMAND[_who].index("yoklama") + 1, "bulten")
 DESCRIBED = re.compile(r"^/(\w+) — \S.{10,}$", re.MULTILINE)
 
 

@@ -38,6 +38,7 @@ COMMANDS = [
 COMMANDS.append("/yoklama")
 COMMANDS += ["/etkinlik", "/etkinlikler"]  # events (tracker.events)
 COMMANDS += ["/duyuru", "/bagla", "/ayir"]  # notices, a cluster's groups and channels
+COMMANDS.append("/bulten")  # e-bulletins (tracker.bulletins)
 # A member's own commands (/verilerim last: it answers with a file after its message).
 COMMANDS += ["/abone", "/sil", "/dur", "/verilerim"]
 MEMBER_ONLY = {"/abone", "/sil", "/dur", "/verilerim"}
@@ -185,6 +186,10 @@ TABLE: dict[str, dict[str, str]] = {
     },
     "unregistered": dict.fromkeys(COMMANDS, UNREGISTERED),
 }
+for _who in ("admin", "agency"):
+    TABLE[_who]["/bulten"] = "Hangi dönemin bültenini hazırlayalım?"
+for _who in ("reporter", "cluster reporter", "secretary", "member"):
+    TABLE[_who]["/bulten"] = refused("bulten")
 
 
 def counts(engine) -> dict[str, int]:

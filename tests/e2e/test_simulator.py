@@ -364,3 +364,26 @@ def test_the_member_example_consents_follows_and_stops(db_url):
 
         member = session.exec(select(Person).where(Person.role == Role.MEMBER)).one()
         assert member.firm == "Ege Organik Tarım A.Ş." and member.stopped_at is not None
+
+
+def test_the_bulletin_example_composes_tests_and_sends(db_url):
+    """examples/bulten.txt: the agency's /bulten from the draft to sending, and a reporter
+    who receives it with their own words in it."""
+    out = io.StringIO()
+    assert run_script(_config(db_url), ROOT / "examples" / "bulten.txt", out=out) == 0
+    transcript = out.getvalue()
+    assert "Bağlantı https:// ile başlayan bir adres olmalı" in transcript
+    assert "Bülten Telegram'da 1 mesaj olarak şöyle görünecek" in transcript
+    assert "✅ Deneme gönderildi: bu sohbete." in transcript
+    assert "gönderiliyor: Telegram'da 2 kişi" in transcript
+    assert "gönderilmiş bir bülten değiştirilemez" in transcript
+    received = transcript.split("Artık EBSO sorumlusu (Ayşe) olarak yazıyorsunuz.")[-1]
+    assert "Kümelenme Portalı yenilendi" in received and "kümelerle paylaşıldı" in received
+    with Session(create_db_engine(db_url)) as session:
+        from tracker.models import Bulletin, BulletinItem
+
+        bulletin = session.exec(select(Bulletin)).one()
+        assert bulletin.status == "sent" and bulletin.frozen_telegram
+        assert "raporu kümelerle paylaşıldı" in bulletin.frozen_telegram[0]
+        item = session.exec(select(BulletinItem)).one()
+        assert item.link == "https://kume.izka.org.tr"

@@ -28,6 +28,7 @@ print("loaded:", " ".join(sorted({name.split(".")[0] for name in sys.modules})))
 
 COMMANDS = {
     "archive": ["build"],
+    "bulletin": ["list", "preview", "send"],
     "db": ["upgrade"],
     "export": ["updates"],
     "invite": None,

@@ -1134,6 +1134,120 @@ MACRO_SAMPLES["texts/errors.j2"].update({
 })
 
 
+# Bulletins (tracker.bulletins): a draft with every section, and an empty one.
+def _bulletin_drafts() -> list[Any]:
+    from tracker.bulletins import draft as b
+    from tracker.bulletins.period import Period
+
+    full = b.BulletinDraft(
+        period=Period(2014, 1), more_actions=3,
+        actions=(b.ActionNews("E1.2.4", ODD, ODD, "completed", 100, 40, ODD),
+                 b.ActionNews("E1.1.1", ODD, ODD, "in_progress", 60, None, "")),
+        held=(b.HeldEvent(ODD, WHEN, ODD, 12, 9, Decimal("4.5"), 8),
+              b.HeldEvent(ODD, WHEN, None, 0, None, None, None)),
+        upcoming=(b.UpcomingEvent(ODD, WHEN, ODD, False), b.UpcomingEvent(ODD, WHEN, None, True)),
+        highlights=(b.Highlight("G01", ODD, ODD, "firma", Decimal(40), Decimal(50), "2013Q4",
+                                "2014Q1"),
+                    b.Highlight("G02", ODD, ODD, "%", Decimal(0), Decimal(5), "2013Q4",
+                                "2014Q1")),
+        growth=(b.Growth(ODD, 3, 5, 2, 0), b.Growth(ODD, 5, 5, 0, 0)),
+        news=(b.NewsItem(1, ODD, ODD, "https://x.example/?a=1&b=2", "file-id", ODD,
+                         "https://x.example/a.jpg"),
+              b.NewsItem(2, ODD, "", None, None, None)))
+    return [full, b.BulletinDraft(period=Period(2014, 1, 3))]
+
+
+SAMPLES["bulletins/email.j2"] = [
+    {"d": d, "unsubscribe_url": "https://x.example/abonelik/iptal/abc"}
+    for d in _bulletin_drafts()]
+SAMPLES["bulletins/text.j2"] = SAMPLES["bulletins/email.j2"]
+MACRO_SAMPLES["bulletins/telegram.j2"] = {
+    m: [{"d": d} for d in _bulletin_drafts()]
+    for m in ("header", "news", "actions", "held", "upcoming", "highlights", "growth", "footer")}
+MACRO_SAMPLES["bulletins/words.j2"] = {
+    "period_label": [{"period": d.period} for d in _bulletin_drafts()],
+    "title": [{"period": d.period} for d in _bulletin_drafts()],
+    "heading": [{"section": s} for s in ("news", "actions", "held", "upcoming", "highlights",
+                                          "growth")],
+    "status": [{"value": s} for s in ("completed", "in_progress", "delayed", "not_started",
+                                      "cancelled")],
+    "more_actions": one(count=4),
+}
+MACRO_SAMPLES["texts/bulletins.j2"] = {
+    "bulletin_period": one(text=ODD),
+    "bulletin_sent": one(period="2014Q1"),
+    "bulletin_items_full": one(limit=20),
+    "bulletin_schedule_past": one(moment=WHEN),
+    "bulletin_not_found": one(period="2014Q1"),
+}
+
+
+def _bulletin_step(name: str, **extra: Any) -> dict[str, Any]:
+    from tracker.bulletins.period import Period
+    from tracker.dialogs.bulletin import BulletinAnswers
+    from tracker.models import Bulletin
+
+    bulletin = Bulletin(period="2014Q1", status="scheduled", scheduled_at=WHEN)
+    answers = BulletinAnswers(bulletin_id=1, title=ODD, notice=extra.pop("notice", None),
+                              notice_email=extra.pop("notice_email", None))
+    return {"name": name, "bulletin": bulletin, "period": Period(2014, 1),
+            "answers": answers, **extra}
+
+
+def _bulletin_steps() -> list[dict[str, Any]]:
+    from tracker.bulletins.render import telegram_parts
+    from tracker.bulletins.send import Delivery
+    from tracker.models import BulletinItem
+
+    full, empty = _bulletin_drafts()
+    items = [BulletinItem(id=1, bulletin_id=1, title=ODD), BulletinItem(id=2, bulletin_id=1,
+                                                                      title="İkinci")]
+    who = Delivery(telegram=120, email=3000, parts=2, mail_disabled=True)
+    return [
+        {"name": "period"},
+        *[_bulletin_step("menu", draft=d, notice=n, notice_email=ODD)
+          for d in (full, empty) for n in (None, "added", "tested", "scheduled", "unscheduled")],
+        _bulletin_step("menu", draft=empty, resumed=True, error=ODD),
+        *[_bulletin_step(n) for n in ("title", "text", "link", "photo", "schedule",
+                                       "already_sent", "closed")],
+        _bulletin_step("items", items=items),
+        _bulletin_step("preview", parts=telegram_parts(full)[:1]),
+        _bulletin_step("confirm", audience=who),
+        _bulletin_step("sent", delivery=who),
+    ]
+
+
+SAMPLES["messages/bulletin.j2"] = [lambda real: _bulletin_steps()]
+MACRO_SAMPLES["texts/buttons.j2"].update({
+    "bulletin_period": [{"period": d.period} for d in _bulletin_drafts()],
+    "bulletin_items": one(count=3),
+    "bulletin_up": one(number=2),
+    "bulletin_remove": one(number=2),
+})
+
+
+def _cli_bulletin() -> list[dict[str, Any]]:
+    from pathlib import Path as P
+
+    from tracker.bulletins.period import Period
+    from tracker.bulletins.send import Delivery
+    from tracker.models import Bulletin
+
+    period, who = Period(2014, 1), Delivery(telegram=120, email=3000, parts=2, mail_disabled=True)
+    rows = [(Bulletin(period="2014Q2", status="scheduled", scheduled_at=WHEN), 2),
+            (Bulletin(period="2014-03", status="sent", sent_at=WHEN), 0)]
+    return [{"name": "preview", "out": P("/tmp/x"), "files": ["bulten.html"], "parts": 2},
+            {"name": "audience", "period": period, "audience": who, "at": WHEN},
+            {"name": "audience", "period": period, "audience": who, "at": None},
+            {"name": "confirm"}, {"name": "not_sent"},
+            {"name": "scheduled", "period": period, "at": WHEN},
+            {"name": "sent", "period": period, "delivery": who},
+            {"name": "list", "rows": rows}, {"name": "list", "rows": []}]
+
+
+SAMPLES["cli/bulletin.j2"] = [lambda real: _cli_bulletin()]
+
+
 # -- discovery --------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tracker.dialogs.announce import AnnounceDialog
 from tracker.dialogs.base import Engine
+from tracker.dialogs.bulletin import BulletinDialog
 from tracker.dialogs.event import EventDialog
 from tracker.dialogs.event_manage import EventCancelDialog, EventChangeDialog, EventRejectDialog
 from tracker.dialogs.figures import FiguresDialog
@@ -20,6 +21,7 @@ ENGINES: dict[str, Engine] = {
 ENGINES.update({engine.kind: engine for engine in (
     EventDialog(), EventChangeDialog(), EventCancelDialog(), EventRejectDialog())})
 ENGINES["notice"] = AnnounceDialog()
+ENGINES[BulletinDialog.kind] = BulletinDialog()
 
 
 def engine(kind: str) -> Engine:

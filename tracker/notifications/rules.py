@@ -45,6 +45,9 @@ EVENT_DECISION = "event_decision"  # approved or rejected: the secretary hears i
 # An event's day-before reminder and day-after question: any day, not at night.
 EVENT_REMINDER = "event_reminder"
 EVENT_SATISFACTION = "event_satisfaction"
+# Bulletins (tracker.bulletins): any day, not at night; a test to oneself at once.
+BULLETIN = "bulletin"
+BULLETIN_TEST = "bulletin_test"
 
 RULES: dict[str, SendRule] = {
     BROADCAST: SendRule.WAKING_HOURS,
@@ -58,6 +61,8 @@ RULES: dict[str, SendRule] = {
     EVENT_DECISION: SendRule.WAKING_HOURS,
     EVENT_REMINDER: SendRule.WAKING_HOURS,
     EVENT_SATISFACTION: SendRule.WAKING_HOURS,
+    BULLETIN: SendRule.WAKING_HOURS,
+    BULLETIN_TEST: SendRule.ANY_TIME,
 }
 DEFAULT_RULE = SendRule.WORKING_HOURS
 
