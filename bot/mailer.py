@@ -226,11 +226,11 @@ class MailSender:
                     await self._disconnect()
                 await self._sleep(min(wait or self.limits.poll, self.limits.poll))
                 continue
-            if not await self._connected(forever):
-                if self._halted is not None:
-                    return
-                continue
             try:
+                if not await self._connected(forever):
+                    if self._halted is not None:
+                        return
+                    continue
                 await self._one()
             except _Halt as exc:
                 self._halted = (exc.code, str(exc))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.mailer import MailSettings
 from bot.pacing import SendLimits
 from kume.config import Config
 from tracker.calendar import CalendarSettings
@@ -23,6 +24,8 @@ class BotSettings:
     notice_version: str = "1"
     # [events] approval: an agency person approves every event before members are told.
     event_approval: bool = False
+    # [smtp] and [web]: the e-mail sender runs next to the Telegram one (None: no e-mail).
+    mail: MailSettings | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> BotSettings:
@@ -35,4 +38,5 @@ class BotSettings:
                                paid_broadcast=config.sending.paid_broadcast),
             notice_version=config.members.notice_version,
             event_approval=config.events.approval,
+            mail=MailSettings.from_config(config),
         )

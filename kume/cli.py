@@ -16,7 +16,7 @@ import click
 
 from kume import redaction
 from kume.app import App, help_text, say_error
-from kume.commands import database, export, invite, orgs, outbox, plan, report, run
+from kume.commands import database, export, invite, mail, orgs, outbox, plan, report, run
 from kume.errors import ConfigError
 from tracker import texts
 from tracker.errors import DomainError
@@ -48,6 +48,8 @@ for command in (
     outbox.run_due_command,
     outbox.outbox_command,
     report.report_command,
+    mail.mail_group,
+    mail.subscribers_group,
 ):
     cli.add_command(command)
 

@@ -67,8 +67,8 @@ class Mailbox:
         if isinstance(auth_data, LoginPassword) and self.users is not None:
             login, password = auth_data.login.decode(), auth_data.password.decode()
             self.logins.append((login, password))
-            return AuthResult(success=self.users.get(login) == password)
-        return AuthResult(success=False)
+            return AuthResult(success=self.users.get(login) == password, handled=False)
+        return AuthResult(success=False, handled=False)
 
     # -- running ----------------------------------------------------------------------------
 

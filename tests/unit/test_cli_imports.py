@@ -29,6 +29,7 @@ COMMANDS = {
     "db": ["upgrade"],
     "export": ["updates"],
     "invite": None,
+    "mail": ["send"],
     "orgs": ["list"],
     "outbox": None,
     "plan": ["export", "import", "show"],
@@ -36,6 +37,7 @@ COMMANDS = {
     "run": None,
     "run-due": None,
     "simulate": None,
+    "subscribers": ["export", "import", "list", "remove"],
 }
 
 
