@@ -1077,9 +1077,11 @@ MACRO_SAMPLES["texts/errors.j2"].update({
 _MAIL_REPORT = NS(sent=9, bounced=1, failed=0, skipped=2, unknown=1, retried=3)
 _SUBSCRIBER = NS(email="ayse@firma.example.com", name=ODD, unsubscribed_at=None, bounced_at=None,
                  consent_source="uyeler.csv", consent_at=WHEN)
-_PROBLEMS = [NS(line=3, code="invalid_email", value=ODD), NS(line=4, code="unknown_cluster",
-             value="x"), NS(line=1, code="no_email_column", value=""),
-             NS(line=None, code="empty_file", value=""), NS(line=None, code="unreadable", value="")]
+_PROBLEMS = [NS(line=3, code="invalid_email", value=ODD),
+             NS(line=4, code="unknown_cluster", value="x"),
+             NS(line=1, code="no_email_column", value=""),
+             NS(line=None, code="empty_file", value=""),
+             NS(line=None, code="unreadable", value="")]
 MACRO_SAMPLES["cli/mail.j2"] = {
     "sent": [{"report": _MAIL_REPORT, "waiting": {"pending": 4}},
              {"report": NS(sent=0, bounced=0, failed=0, skipped=0, unknown=0, retried=0),
