@@ -281,3 +281,30 @@ def test_settings_come_from_the_configuration():
     assert (made.host, made.port, made.limits.rate, made.identity.secret) == (
         "smtp.example.org", 587, 2.5, "s")
     assert made.password == SecretStr("pw") and "pw" not in repr(made)
+
+
+async def test_the_running_bot_sends_mail_next_to_telegram(engine, mailbox):
+    """`kume run`: the application starts the mail sender with the Telegram one and stops
+    both; a handler that queued mails wakes it."""
+    from bot.app import build_application, start_polling_in_loop, stop_in_loop
+    from bot.context import services_of
+    from bot.settings import BotSettings
+    from local_bot_api import LocalBotApi
+
+    addresses = ["bot@firma.example.com"]
+    async with LocalBotApi() as api:
+        app = build_application(token=api.token, engine=engine, clock=Clock(NOW),
+                                settings=BotSettings(tick_seconds=0, mail=settings(mailbox)),
+                                base_url=api.base_url, base_file_url=api.base_file_url)
+        app = await start_polling_in_loop(app)
+        try:
+            mailer = services_of(app).mailer
+            assert mailer is not None and mailer.running
+            write(engine, subscribe(engine, addresses), addresses)
+            mailer.wake()
+            await wait_until(lambda: mailbox.per_address() == {addresses[0]: 1}, 20,
+                             "the mail from the running bot")
+        finally:
+            await stop_in_loop(app)
+        assert not mailer.running
+    assert statuses(engine) == {addresses[0]: MailStatus.SENT}

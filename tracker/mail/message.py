@@ -17,7 +17,7 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid
 from html import escape
 
 from tracker.unsubscribe import unsubscribe_url
@@ -43,10 +43,23 @@ def header_text(value: str) -> str:
 def checked_address(value: str) -> str:
     """An address as it may stand in a header or an SMTP command: refused, not cleaned, when
     it holds a control character or a space (cleaning would mail someone else)."""
-    address = value.strip()
+    address = value.strip(" ")
     if not address or _CONTROL.search(address) or " " in address or address.count("@") != 1:
         raise UnsafeHeader(f"not a usable address: {value!r}")
     return address
+
+
+_NAMED = re.compile(r"(?P<name>.*?)\s*<(?P<address>[^<>]*)>")
+
+
+def name_and_address(value: str) -> tuple[str, str]:
+    """ "İzmir Kalkınma Ajansı <bulten@x.org>" as its display name and address, on one line
+    first: the address is what stands in the last angle brackets, the name everything before."""
+    text = header_text(value)
+    match = _NAMED.fullmatch(text)
+    if match is None:
+        return "", text
+    return match["name"].strip().strip('"').strip(), match["address"].strip()
 
 
 @dataclass(frozen=True)
@@ -60,11 +73,11 @@ class MailIdentity:
 
     @property
     def sender_name(self) -> str:
-        return header_text(parseaddr(self.sender)[0])
+        return name_and_address(self.sender)[0]
 
     @property
     def sender_address(self) -> str:
-        return checked_address(parseaddr(self.sender)[1] or self.sender)
+        return checked_address(name_and_address(self.sender)[1])
 
     @property
     def domain(self) -> str:
@@ -99,8 +112,8 @@ def build_message(mail: Outgoing, identity: MailIdentity, now: datetime) -> Emai
     message["From"] = _address(identity.sender_name, identity.sender_address)
     message["To"] = _address(header_text(mail.name), checked_address(mail.address))
     if identity.reply_to:
-        name, address = parseaddr(identity.reply_to)
-        message["Reply-To"] = _address(header_text(name), checked_address(address))
+        name, address = name_and_address(identity.reply_to)
+        message["Reply-To"] = _address(name, checked_address(address))
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=identity.domain)
     message["List-Id"] = identity.list_id
