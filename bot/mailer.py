@@ -380,12 +380,13 @@ class MailSender:
             smtp.close()
 
     async def _pace(self) -> None:
-        """At most `rate` messages a second: each starts 1/rate after the one before."""
+        """At most `rate` messages a second: each starts at least 1/rate after the one
+        before, and a slow moment is not made up for by a burst afterwards."""
         interval = 1.0 / self.limits.rate
         wait = self._last_start + interval - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
-        self._last_start = max(self._last_start + interval, time.monotonic() - interval)
+        self._last_start = max(self._last_start + interval, time.monotonic())
 
     # -- plumbing -----------------------------------------------------------------------------
 

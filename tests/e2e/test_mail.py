@@ -21,7 +21,13 @@ from tests.smtp_server import Mailbox
 from tracker.clock import Clock
 from tracker.db import session_scope
 from tracker.mail.message import UNSUBSCRIBE_PLACEHOLDER, MailIdentity
-from tracker.mail.outbox import MailDraft, enqueue_mail, enqueue_many, mail_counts
+from tracker.mail.outbox import (
+    MailDraft,
+    drafts_for,
+    enqueue_mail,
+    enqueue_many,
+    mail_counts,
+)
 from tracker.models import MailMessage, MailStatus, Subscriber
 from tracker.unsubscribe import subscriber_of
 
@@ -308,3 +314,13 @@ async def test_the_running_bot_sends_mail_next_to_telegram(engine, mailbox):
             await stop_in_loop(app)
         assert not mailer.running
     assert statuses(engine) == {addresses[0]: MailStatus.SENT}
+
+
+def test_drafts_for_leaves_out_who_unsubscribed_or_bounced(engine):
+    ids = subscribe(engine, ["a@x.example.com", "b@x.example.com", "c@x.example.com"])
+    with session_scope(engine) as session:
+        rows = [session.get(Subscriber, i) for i in ids]
+        rows[1].unsubscribed_at = NOW  # type: ignore[union-attr]
+        rows[2].bounced_at = NOW  # type: ignore[union-attr]
+        drafts = drafts_for(rows, subject_line="s", text="t", html="h")  # type: ignore[arg-type]
+    assert [(d.address, d.subscriber_id) for d in drafts] == [("a@x.example.com", ids[0])]

@@ -50,6 +50,17 @@ class MailDraft:
     person_id: int | None = None
 
 
+def drafts_for(subscribers: Iterable[Subscriber], *, subject_line: str, text: str,
+               html: str) -> list[MailDraft]:
+    """One mail per subscriber who may be mailed now (not unsubscribed, not bounced). The
+    text and HTML hold tracker.mail.message.UNSUBSCRIBE_PLACEHOLDER where each subscriber's
+    own unsubscribe link goes: it is put in as the mail is built, so one rendering serves all."""
+    return [MailDraft(address=s.email, subject_line=subject_line, text=text, html=html,
+                      subscriber_id=s.id)
+            for s in subscribers
+            if s.id is not None and s.unsubscribed_at is None and s.bounced_at is None]
+
+
 def enqueue_mail(session: Session, *, kind: str, subject: str, period: str, address: str,
                  subject_line: str, text: str, html: str, subscriber_id: int | None = None,
                  person_id: int | None = None, now: datetime,
