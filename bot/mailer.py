@@ -52,7 +52,7 @@ from tracker.mail.outbox import (
     recover_abandoned,
     release,
 )
-from tracker.models import MailMessage, MailStatus, Subscriber
+from tracker.models import MailMessage, MailStatus
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -206,51 +206,56 @@ class MailSender:
         self._woken = self._woken or asyncio.Event()
         await self._housekeep()  # mails a dead sender left become unknown first
         last_housekeeping = time.monotonic()
+        busy = False  # the last claim found a mail: look for the next one straight away
         while not self._stopping:
             if time.monotonic() - last_housekeeping > self.limits.poll:
                 await self._housekeep()
                 last_housekeeping = time.monotonic()
             try:
-                wait = await self._db(lambda s: _due_in(s, self.clock, self.limits.linger))
-            except Exception:
-                if not forever:
-                    raise
-                logger.exception("the mail sender could not read the mail outbox")
-                await self._sleep(self.limits.poll)
-                continue
-            if wait is None or wait > 0:
-                if not forever and wait is None:
-                    return
-                if self._smtp is not None and (
-                        time.monotonic() - self._last_used > self.limits.idle_close):
-                    await self._disconnect()
-                await self._sleep(min(wait or self.limits.poll, self.limits.poll))
-                continue
-            try:
+                if not busy:
+                    wait = await self._db(lambda s: _due_in(s, self.clock, self.limits.linger))
+                    if wait is None or wait > 0:
+                        if not forever and wait is None:
+                            return
+                        if self._smtp is not None and (
+                                time.monotonic() - self._last_used > self.limits.idle_close):
+                            await self._disconnect()
+                        await self._sleep(min(wait or self.limits.poll, self.limits.poll))
+                        continue
                 if not await self._connected(forever):
+                    busy = False
                     if self._halted is not None:
                         return
                     continue
-                await self._one()
+                busy = await self._one()
             except _Halt as exc:
+                busy = False
                 self._halted = (exc.code, str(exc))
                 logger.error("mail sending stopped: %s", exc)
                 await self._disconnect()
                 if not forever:
                     return
                 await self._sleep(self.limits.reconnect[-1])
+            except Exception:
+                if not forever:
+                    raise
+                # The database is away for a moment: a running bot keeps its mail sender.
+                busy = False
+                logger.exception("the mail sender could not read the mail outbox")
+                await self._sleep(self.limits.poll)
 
-    async def _one(self) -> None:
+    async def _one(self) -> bool:
+        """Claim the next mail and send it; False if there was none to claim."""
         await self._pace()  # before the claim: a claimed mail waits for nothing but its send
         now = self.clock.now()
         claim: MailClaim = await self._db(lambda s: claim_next(s, now))
         if claim.skipped:
             self._totals["skipped"] += 1
         if claim.row is None:
-            return
+            return claim.skipped or claim.contended
         row = claim.row
         try:
-            message = await self._db(lambda s: _built(s, row, self.settings.identity, now))
+            message = _built(row, claim.name, self.settings.identity, now)
         except _Halt:
             await self._db(lambda s: release(s, row.id or 0, now, count_attempt=False))
             raise
@@ -260,7 +265,7 @@ class MailSender:
                                             error=error))
             self._totals["failed"] += 1
             logger.error("mail %s cannot be built and is marked failed: %s", row.id, exc)
-            return
+            return True
         try:
             await self._transmit(message, row.address)
         except aiosmtplib.SMTPResponseException as exc:
@@ -273,6 +278,7 @@ class MailSender:
                                             message_id=message_id))
             self._totals["sent"] += 1
             logger.info("mail %s (%s) sent", row.id, row.kind)
+        return True
 
     async def _transmit(self, message: EmailMessage, address: str) -> None:
         """MAIL, RCPT, DATA on the open connection; a refusal resets the envelope."""
@@ -431,14 +437,9 @@ def _due_in(session: Session, clock: Clock, linger: float) -> float | None:
     return None if wait is None else wait.total_seconds()
 
 
-def _built(session: Session, row: MailMessage, identity: MailIdentity, now: datetime
-           ) -> EmailMessage:
-    name = ""
-    if row.subscriber_id is not None:
-        if not identity.secret:
-            raise _Halt("no_secret", "[web] secret is not set: no unsubscribe link")
-        subscriber = session.get(Subscriber, row.subscriber_id)
-        name = subscriber.name if subscriber is not None else ""
+def _built(row: MailMessage, name: str, identity: MailIdentity, now: datetime) -> EmailMessage:
+    if row.subscriber_id is not None and not identity.secret:
+        raise _Halt("no_secret", "[web] secret is not set: no unsubscribe link")
     outgoing = Outgoing(address=row.address, subject_line=row.subject_line, text=row.text,
                         html=row.html, subscriber_id=row.subscriber_id, name=name)
     return build_message(outgoing, identity, now)

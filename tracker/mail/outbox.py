@@ -114,6 +114,7 @@ class MailClaim:
     row: MailMessage | None = None  # claimed: send it now (detached from the session)
     skipped: bool = False  # claimed and skipped at once: the address opted out or bounced
     contended: bool = False  # another sender took it first: look again at once
+    name: str = ""  # the subscriber's name, for the To header
 
 
 def claim_next(session: Session, now: datetime) -> MailClaim:
@@ -136,18 +137,17 @@ def claim_next(session: Session, now: datetime) -> MailClaim:
         return MailClaim(contended=True)
     row = session.get(MailMessage, row_id)
     assert row is not None
-    if row.subscriber_id is not None and _opted_out(session, row.subscriber_id):
-        finish(session, row_id, MailStatus.SKIPPED, now)
-        return MailClaim(skipped=True)
+    name = ""
+    if row.subscriber_id is not None:
+        subscriber = session.get(Subscriber, row.subscriber_id)
+        if subscriber is None or (
+                subscriber.unsubscribed_at is not None or subscriber.bounced_at is not None):
+            finish(session, row_id, MailStatus.SKIPPED, now)
+            return MailClaim(skipped=True)
+        name = subscriber.name
     session.flush()
     session.expunge(row)
-    return MailClaim(row=row)
-
-
-def _opted_out(session: Session, subscriber_id: int) -> bool:
-    subscriber = session.get(Subscriber, subscriber_id)
-    return subscriber is None or (
-        subscriber.unsubscribed_at is not None or subscriber.bounced_at is not None)
+    return MailClaim(row=row, name=name)
 
 
 def finish(session: Session, mail_id: int, status: MailStatus, now: datetime, *,
