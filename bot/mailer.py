@@ -2,8 +2,10 @@
 
 One connection carries many messages, opened when there is something to send and closed after
 a quiet while; messages leave at most `[smtp] rate` a second. Each row is claimed right before
-its message leaves and recorded right after, so a sender killed at any moment leaves at most
-one mail in doubt (`unknown` later, never sent again). What the server answers:
+its message leaves; a mail the server took is recorded `sent` in the transaction that claims
+the next one (one commit per mail, not two), or at once when there is no next one. A sender
+killed at any moment leaves at most the mail on the wire, or the one just taken and not yet
+recorded, in doubt: `unknown` later, never sent again. What the server answers:
 
 - 250 after the message: `sent`.
 - 4xx (to the envelope or the message): the mail goes back with a growing pause (`backoff`),
@@ -147,6 +149,9 @@ class MailSender:
         self._woken: asyncio.Event | None = None
         self._lock: asyncio.Lock | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="mail")
+        # A mail the server took, recorded `sent` in the same transaction as the next claim
+        # (one commit per mail instead of two): (row id, Message-ID, when).
+        self._unrecorded: tuple[int, str, datetime] | None = None
 
     # -- the public face ------------------------------------------------------------------------
 
@@ -203,6 +208,12 @@ class MailSender:
                 await self._disconnect()
 
     async def _dispatch(self, *, forever: bool) -> None:
+        try:
+            await self._send_loop(forever)
+        finally:
+            await self._record_sent()
+
+    async def _send_loop(self, forever: bool) -> None:
         self._woken = self._woken or asyncio.Event()
         await self._housekeep()  # mails a dead sender left become unknown first
         last_housekeeping = time.monotonic()
@@ -213,6 +224,7 @@ class MailSender:
                 last_housekeeping = time.monotonic()
             try:
                 if not busy:
+                    await self._record_sent()
                     wait = await self._db(lambda s: _due_in(s, self.clock, self.limits.linger))
                     if wait is None or wait > 0:
                         if not forever and wait is None:
@@ -248,7 +260,7 @@ class MailSender:
         """Claim the next mail and send it; False if there was none to claim."""
         await self._pace()  # before the claim: a claimed mail waits for nothing but its send
         now = self.clock.now()
-        claim: MailClaim = await self._db(lambda s: claim_next(s, now))
+        claim = await self._claim(now)
         if claim.skipped:
             self._totals["skipped"] += 1
         if claim.row is None:
@@ -273,9 +285,7 @@ class MailSender:
         except _Lost as exc:
             await self._lost(row, exc)
         else:
-            message_id = str(message["Message-ID"])
-            await self._db(lambda s: finish(s, row.id or 0, MailStatus.SENT, self.clock.now(),
-                                            message_id=message_id))
+            self._unrecorded = (row.id or 0, str(message["Message-ID"]), self.clock.now())
             self._totals["sent"] += 1
             logger.info("mail %s (%s) sent", row.id, row.kind)
         return True
@@ -338,6 +348,27 @@ class MailSender:
                                               count_attempt=False))
             self._totals["retried"] += 1
             logger.warning("mail %s went back: connection lost (%s)", row.id, exc)
+
+    async def _claim(self, now: datetime) -> MailClaim:
+        """The next mail, claimed in the transaction that records the last one sent."""
+        sent = self._unrecorded
+
+        def work(session: Session) -> MailClaim:
+            if sent is not None:
+                finish(session, sent[0], MailStatus.SENT, sent[2], message_id=sent[1])
+            return claim_next(session, now)
+
+        claim = await self._db(work)
+        self._unrecorded = None
+        return claim
+
+    async def _record_sent(self) -> None:
+        """Record the last mail sent now (before a pause, at the end)."""
+        sent = self._unrecorded
+        if sent is not None:
+            await self._db(lambda s: finish(s, sent[0], MailStatus.SENT, sent[2],
+                                            message_id=sent[1]))
+            self._unrecorded = None
 
     # -- the connection ---------------------------------------------------------------------------
 
