@@ -258,7 +258,6 @@ class MailSender:
 
     async def _one(self) -> bool:
         """Claim the next mail and send it; False if there was none to claim."""
-        await self._pace()  # before the claim: a claimed mail waits for nothing but its send
         now = self.clock.now()
         claim = await self._claim(now)
         if claim.skipped:
@@ -278,6 +277,9 @@ class MailSender:
             self._totals["failed"] += 1
             logger.error("mail %s cannot be built and is marked failed: %s", row.id, exc)
             return True
+        # Paced here, right before the message leaves, not before the claim: a claim's time
+        # varies, and the rate is what the server sees. The claimed mail waits at most 1/rate.
+        await self._pace()
         try:
             await self._transmit(message, row.address)
         except aiosmtplib.SMTPResponseException as exc:

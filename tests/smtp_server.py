@@ -35,6 +35,7 @@ class Mailbox:
         self.received: list[tuple[list[str], bytes]] = []  # (recipients, message)
         self.refuse: dict[str, list[str]] = {}
         self.logins: list[tuple[str, str]] = []
+        self.connections = 0
         self.hold = threading.Event()  # set: DATA waits until `release` is set
         self.release = threading.Event()
         self.holding = threading.Event()  # a message is held in DATA now
@@ -42,6 +43,12 @@ class Mailbox:
         self._lock = threading.Lock()
 
     # -- the server's answers -------------------------------------------------------------
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        self.connections += 1  # a client greets once per connection
+        session.host_name = hostname  # what the default EHLO does, which this hook replaces
+        return responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:

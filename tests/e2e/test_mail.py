@@ -249,14 +249,25 @@ async def test_an_outage_pauses_the_running_sender_which_resumes_without_loss_or
 
 
 async def test_the_rate_is_held_on_one_connection(engine, mailbox):
+    """Each message starts at least 1/rate after the one before (the sender waits for it,
+    so however slow the machine, the spacing never shrinks), all on one connection."""
     addresses = [f"hiz{i:02}@firma.example.com" for i in range(11)]
     ids = subscribe(engine, addresses)
     write(engine, ids, addresses)
-    began = time.monotonic()
-    report = await sender(engine, mailbox, MailLimits(rate=20, poll=0.1)).drain()
-    took = time.monotonic() - began
+    paced = sender(engine, mailbox, MailLimits(rate=20, poll=0.1))
+    starts: list[float] = []
+    transmit = paced._transmit
+
+    async def stamped(message, address):  # type: ignore[no-untyped-def]
+        starts.append(time.monotonic())
+        await transmit(message, address)
+
+    paced._transmit = stamped  # type: ignore[method-assign]
+    report = await paced.drain()
     assert report.sent == 11
-    assert took >= 10 / 20  # ten intervals of 1/20 s at least, never faster
+    gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
+    assert min(gaps) >= 1 / 20 - 0.001
+    assert mailbox.connections == 1
 
 
 async def test_a_row_with_a_header_injection_is_sent_cleaned_never_split(engine, mailbox):
