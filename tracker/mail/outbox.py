@@ -118,12 +118,14 @@ class MailClaim:
 
 
 def claim_next(session: Session, now: datetime) -> MailClaim:
-    """Claim the oldest due pending mail. A subscriber who unsubscribed or bounced since it
+    """Claim the first due pending mail. A subscriber who unsubscribed or bounced since it
     was written is skipped at its turn, never mailed."""
+    # Oldest written first. By id alone: the status index holds its rows in id order, so the
+    # next mail is found without sorting every pending one (10,000 for a bulletin) each time.
     query = (select(col(MailMessage.id))
              .where(col(MailMessage.status) == MailStatus.PENDING,
                     col(MailMessage.not_before) <= now)
-             .order_by(col(MailMessage.not_before), col(MailMessage.id)).limit(1))
+             .order_by(col(MailMessage.id)).limit(1))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     row_id = session.exec(query).first()
