@@ -236,8 +236,8 @@ class MailSender:
                         continue
                 if not await self._connected(forever):
                     busy = False
-                    if self._halted is not None:
-                        return
+                    if not forever and self._halted is not None:
+                        return  # a drain gives up; a running bot tries again later
                     continue
                 busy = await self._one()
             except _Halt as exc:
