@@ -37,6 +37,10 @@ bench: $(STAMP)
 bench-broadcast: $(STAMP)
 	$(BIN)/python -m bench.broadcast $(BENCH_ARGS)
 
+.PHONY: bench-mail
+bench-mail: $(STAMP)
+	$(BIN)/python -m bench.mail $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
 

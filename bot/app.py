@@ -41,6 +41,7 @@ from bot.context import (
 from bot.handlers import chats, commands, dialogs, help, invite, reminders, start
 from bot.handlers.errors import on_error
 from bot.handlers.report import rapor
+from bot.mailer import MailSender
 from bot.render import message
 from bot.sender import OutboxSender
 from bot.settings import BotSettings
@@ -85,6 +86,8 @@ def build_application(
     app = builder.build()
     sender = OutboxSender(app.bot, engine, clock, settings.calendar, settings.sending)
     app.bot_data.services = Services(engine=engine, clock=clock, settings=settings, sender=sender)
+    if settings.mail is not None:
+        app.bot_data.services.mailer = MailSender(engine, clock, settings.mail)
     register_handlers(app)
     if app.job_queue is not None:
         app.job_queue.run_repeating(
@@ -108,11 +111,17 @@ class KumeApplication(Application):
     async def start(self) -> None:
         await super().start()
         self.sender.start()
+        mailer = services_of(self).mailer
+        if mailer is not None:
+            mailer.start()
 
     async def stop(self) -> None:
         # First, while the bot can still talk to Telegram: the sends in flight finish and are
         # recorded, so a clean stop leaves nothing in doubt.
         await self.sender.stop()
+        mailer = services_of(self).mailer
+        if mailer is not None:
+            await mailer.stop()
         await super().stop()
 
 

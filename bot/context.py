@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.mailer import MailSender
 from bot.sender import OutboxSender
 from bot.settings import BotSettings
 from tracker.clock import Clock
@@ -30,6 +31,7 @@ class Services:
     clock: Clock
     settings: BotSettings
     sender: OutboxSender
+    mailer: MailSender | None = None  # the e-mail sender, when [smtp] is configured
 
 
 @dataclass

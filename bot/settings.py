@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.mailer import MailSettings
 from bot.pacing import SendLimits
 from kume.config import Config
 from tracker.bulletins.send import MailLinks
@@ -26,6 +27,8 @@ class BotSettings:
     event_approval: bool = False
     # [web] base_url and secret: the unsubscribe link in each bulletin e-mail.
     mail_links: MailLinks = field(default_factory=MailLinks)
+    # [smtp] and [web]: the e-mail sender runs next to the Telegram one (None: no e-mail).
+    mail: MailSettings | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> BotSettings:
@@ -39,6 +42,7 @@ class BotSettings:
             notice_version=config.members.notice_version,
             event_approval=config.events.approval,
             mail_links=mail_links(config),
+            mail=MailSettings.from_config(config),
         )
 
 

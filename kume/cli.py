@@ -22,6 +22,7 @@ from kume.commands import (
     database,
     export,
     invite,
+    mail,
     orgs,
     outbox,
     plan,
@@ -64,6 +65,8 @@ for command in (
     web_commands.web_command,
     web_commands.archive,
     bulletin.bulletin,
+    mail.mail_group,
+    mail.subscribers_group,
 ):
     cli.add_command(command)
 

@@ -32,6 +32,7 @@ COMMANDS = {
     "db": ["upgrade"],
     "export": ["updates"],
     "invite": None,
+    "mail": ["send"],
     "orgs": ["list"],
     "outbox": None,
     "broadcast": None,
@@ -41,6 +42,7 @@ COMMANDS = {
     "run-due": None,
     "simulate": None,
     "web": None,
+    "subscribers": ["export", "import", "list", "remove"],
 }
 
 

@@ -1132,6 +1132,33 @@ MACRO_SAMPLES["texts/errors.j2"].update({
     "event_decided": [{"status": s} for s in ("published", "rejected", "cancelled")],
     "event_changed_meanwhile": one(title=ODD),
 })
+# E-mail: `kume mail send` and `kume subscribers`.
+_MAIL_REPORT = NS(sent=9, bounced=1, failed=0, skipped=2, unknown=1, retried=3)
+_SUBSCRIBER = NS(email="ayse@firma.example.com", name=ODD, unsubscribed_at=None, bounced_at=None,
+                 consent_source="uyeler.csv", consent_at=WHEN)
+_PROBLEMS = [NS(line=3, code="invalid_email", value=ODD),
+             NS(line=4, code="unknown_cluster", value="x"),
+             NS(line=1, code="no_email_column", value=""),
+             NS(line=None, code="empty_file", value=""),
+             NS(line=None, code="unreadable", value="")]
+MACRO_SAMPLES["cli/mail.j2"] = {
+    "sent": [{"report": _MAIL_REPORT, "waiting": {"pending": 4}},
+             {"report": NS(sent=0, bounced=0, failed=0, skipped=0, unknown=0, retried=0),
+              "waiting": {}}],
+    "halted": [{"code": c, "reason": "535 5.7.8 invalid", "host": "smtp.example.org", "port": 587}
+               for c in ("unreachable", "no_secret", "refused")],
+}
+MACRO_SAMPLES["cli/subscribers.j2"] = {
+    "problem": [{"p": p} for p in _PROBLEMS],
+    "imported": one(report=NS(added=2, merged=1), problems=_PROBLEMS, total=3),
+    "refused": one(problems=_PROBLEMS),
+    "nothing_imported": one(problems=_PROBLEMS),
+    "state": [{"name": n} for n in ("active", "unsubscribed", "bounced")],
+    "listing": one(rows=[(_SUBSCRIBER, ["organik-gida"]), (_SUBSCRIBER, [])]),
+    "removed": one(email="ayse@firma.example.com"),
+    "not_found": one(email="ayse@firma.example.com"),
+    "exported": one(count=3, path="abone.csv"),
+}
 
 
 # Bulletins (tracker.bulletins): a draft with every section, and an empty one.
