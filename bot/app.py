@@ -193,6 +193,8 @@ async def due_work(context: CallbackContext[Any, Any, Any, Any]) -> None:
     if bulletins:
         logger.info("due work: %d scheduled bulletin(s) sent", len(bulletins))
         svc.sender.wake()
+        if svc.mailer is not None:
+            svc.mailer.wake()
     if report.total():
         logger.info("due work: %s", dict(report.enqueued))
         svc.sender.wake()

@@ -132,9 +132,11 @@ async def on_press(
 
 
 def _wake_sender(context: KumeContext) -> None:
-    """An answer may have queued rows (an event published, /duyuru's "Gönder"): send them
-    now, not at the next poll."""
+    """An answer may have queued rows (an event published, /duyuru's "Gönder", a bulletin's
+    mails): send them now, not at the next poll."""
     context.services.sender.wake()
+    if context.services.mailer is not None:
+        context.services.mailer.wake()
 
 
 def _answer(
