@@ -120,3 +120,16 @@ def instant_or_now(text: str | None, app: App) -> datetime:
     except ValueError as exc:
         raise click.BadParameter(texts.say(HELP, "not_an_instant", text=text)) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=ISTANBUL)
+
+
+def confirmed(question: str) -> bool:
+    """A yes/no question asked in Turkish ("e"/"evet"; "y"/"yes" as well): click.confirm
+    knows only y/n and answers "invalid input" in English. No answer (end of input, Ctrl+C)
+    is a no."""
+    try:
+        answer = click.prompt(f"{question} {texts.say(HELP, 'yes_no')}", default="",
+                              show_default=False)
+    except click.Abort:
+        click.echo()
+        return False
+    return answer.strip().casefold() in texts.say(HELP, "yes_words").split(",")

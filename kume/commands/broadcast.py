@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from kume.app import App, echo, help_text, pass_app, say_error
+from kume.app import App, confirmed, echo, help_text, pass_app, say_error
 from tracker import texts
 
 T = "cli/broadcast.j2"
@@ -38,7 +38,7 @@ def broadcast_command(app: App, text: str, cluster_code: str | None, yes: bool) 
             sys.exit(1)
         echo(T, name="count", audience=heard)
     # No transaction stays open while a person thinks; the audience is read again to write.
-    if not yes and not _confirmed():
+    if not yes and not confirmed(texts.say(T, "confirm")):
         echo(T, name="not_sent", audience=heard)
         return
     with app.session() as session:
@@ -46,9 +46,3 @@ def broadcast_command(app: App, text: str, cluster_code: str | None, yes: bool) 
         done = announce(session, text=text, audience=heard, subject=f"cli:{uuid.uuid4().hex}",
                         now=app.now(), author=None)
         echo(T, name="queued", done=done, audience=heard)
-
-
-def _confirmed() -> bool:
-    """Asked in Turkish ("e"/"evet"; "y"/"yes" as well): click.confirm knows only y/n."""
-    answer = click.prompt(texts.say(T, "confirm"), default="", show_default=False)
-    return answer.strip().casefold() in texts.say(T, "yes_words").split(",")

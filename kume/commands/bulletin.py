@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kume.app import App, echo, help_text, instant_or_now, pass_app
+from kume.app import App, confirmed, echo, help_text, instant_or_now, pass_app
 from tracker import texts
 
 TELEGRAM_SEPARATOR = "\n\n-----\n\n"  # between the Telegram messages in telegram.txt
@@ -67,8 +67,7 @@ def bulletin_send(app: App, period: str, at: str | None, yes: bool) -> None:
         stored = editable(open_bulletin(session, chosen, None, now))
         who = audience(session, stored, links, now)
         echo("cli/bulletin.j2", name="audience", period=chosen, audience=who, at=when)
-        if not yes and not click.confirm(texts.render("cli/bulletin.j2", name="confirm"),
-                                         default=False):
+        if not yes and not confirmed(texts.render("cli/bulletin.j2", name="confirm").strip()):
             echo("cli/bulletin.j2", name="not_sent")
             return
         if when is not None:  # a moment gone by is refused, never taken for "now"

@@ -86,6 +86,17 @@ def test_send_asks_first_then_sends_and_lists(kume, tmp_path):
         assert (out / "bulten.html").read_text("utf-8") == stored.frozen_html
 
 
+def test_the_question_is_answered_in_turkish_and_no_answer_is_a_no(kume):
+    """"e" is yes (click's own confirm knew only y/n and said "invalid input"); the end of
+    the input sends nothing and says so."""
+    silent = kume("bulletin", "send", "--period", "2014Q1", input="")
+    assert "Gönderilsin mi? [e/H]" in silent.output and "Gönderilmedi." in silent.output
+    with Session(kume.engine) as session:
+        assert session.exec(select(Notification)).all() == []
+    yes = kume("bulletin", "send", "--period", "2014Q1", input="e\n")
+    assert "gönderime verildi" in yes.output and "kume mail send" in yes.output
+
+
 def test_send_at_schedules_and_run_due_sends_it(kume):
     with pytest.raises(Exception) as past:
         kume("bulletin", "send", "--period", "2014-03", "--at", "2014-04-01T09:00", "--yes")
