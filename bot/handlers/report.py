@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,6 +9,7 @@ from sqlmodel import Session
 from telegram import InputFile, Update
 from telegram.constants import ChatAction
 
+from bot import rendering
 from bot.context import KumeContext, in_session
 from bot.fit import send_html
 from bot.handlers.common import refusal, registered, sender, unregistered
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
 
 CAPTIONS = "messages/report.j2"
 UPLOAD_TIMEOUT = 60.0  # seconds to send a file; the configured timeout is for short calls
-# Drawing is CPU-bound (2 cores): two reports asked at once are drawn one after the other.
-_drawing = threading.Lock()
 
 
 @dataclass
@@ -38,12 +35,12 @@ class Rendered:
 
 
 def _render(report: reports.Report) -> Rendered:
-    from tracker import reports  # deferred: pandas and matplotlib, loaded on the first /rapor
+    """In the /rapor worker process (bot/rendering.py), else in a thread of the bot's."""
+    from tracker import reports
 
-    with _drawing:
-        summary = reports.summary_text(report)
-        workbook = reports.workbook_bytes(report)
-        drawn = reports.charts(report)
+    summary = reports.summary_text(report)
+    workbook = reports.workbook_bytes(report)
+    drawn = reports.charts(report)
     scope, stem = report.title, report.stem
     return Rendered(
         summary=summary,
@@ -71,8 +68,9 @@ async def rapor(update: Update, context: KumeContext) -> None:
     now = svc.clock.now()
     settings = svc.settings.calendar
 
-    # deferred: pandas and matplotlib load on the first /rapor, so the bot and `kume run-due`
-    # start quickly.
+    # deferred: the report's queries load on the first /rapor (the drawing never in this
+    # process when a worker runs, see bot/rendering.py), so the bot and `kume run-due` start
+    # quickly.
     from tracker import reports
 
     def check(session: Session) -> Outcome | reports.ReportFilters:
@@ -99,7 +97,7 @@ async def rapor(update: Update, context: KumeContext) -> None:
     report = await in_session(
         context, lambda session: reports.build_report(session, filters, now=now, settings=settings)
     )
-    rendered = await asyncio.to_thread(_render, report)
+    rendered = await rendering.run(_render, report)
     await send_html(context.bot, chat.id, rendered.summary)
     await context.bot.send_document(
         chat.id,

@@ -1,0 +1,39 @@
+"""/rapor drawn in a worker process (bot/rendering.py): the same files as drawn in the bot's."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from bot import rendering
+from bot.handlers.report import _render
+from tests.unit.test_reports import build, seeded  # noqa: F401  (a fixture)
+
+
+@pytest.fixture
+def worker():
+    rendering.start()
+    yield
+    rendering.stop()
+
+
+async def test_a_report_drawn_by_the_worker_is_the_one_drawn_in_process(seeded, worker):  # noqa: F811
+    report = build(seeded)
+    assert rendering._pool is not None
+    drawn = await rendering.run(_render, report)
+    rendering.stop()
+    here = await rendering.run(_render, report)  # no worker: a thread of this process
+    assert drawn.summary == here.summary and drawn.caption == here.caption
+    assert drawn.workbook[:2] == b"PK" and len(drawn.charts) == len(here.charts) > 0
+    assert [name for _, name, _ in drawn.charts] == [name for _, name, _ in here.charts]
+
+
+def test_the_bot_process_loads_no_drawing_library_to_build_a_report():
+    import subprocess
+
+    code = ("import sys, tracker.reports, bot.handlers.report, bot.rendering; "
+            "print(sorted(m for m in ('pandas', 'matplotlib', 'openpyxl') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
