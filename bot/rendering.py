@@ -18,16 +18,57 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from tracker import texts
+
+if TYPE_CHECKING:
+    from tracker.reports import Report
 
 logger = logging.getLogger(__name__)
 
+CAPTIONS = "messages/report.j2"
 A = TypeVar("A")
 R = TypeVar("R")
 _pool: ProcessPoolExecutor | None = None
 _warm: Future[None] | None = None
 # In-process drawing is CPU-bound (2 cores): two reports asked at once are drawn in turn.
 _drawing = threading.Lock()
+
+
+@dataclass
+class Rendered:
+    summary: str
+    workbook: bytes
+    file_name: str
+    caption: str
+    charts: list[tuple[bytes, str, str]]  # png, file name, caption
+
+
+def render_report(report: Report) -> Rendered:
+    """What /rapor sends, as bytes and text: in the worker (this module is all it imports of
+    the bot), else in a thread of the bot's process."""
+    from tracker import reports
+
+    summary = reports.summary_text(report)
+    workbook = reports.workbook_bytes(report)
+    drawn = reports.charts(report)
+    scope, stem = report.title, report.stem
+    return Rendered(
+        summary=summary,
+        workbook=workbook,
+        file_name=f"kume-rapor-{stem}.xlsx",
+        caption=texts.say(CAPTIONS, "workbook_caption", scope=scope, charts=len(drawn)),
+        charts=[
+            (
+                chart.png,
+                f"kume-{chart.name}-{stem}.png",
+                texts.say(CAPTIONS, "chart_caption", title=chart.title, scope=scope),
+            )
+            for chart in drawn
+        ],
+    )
 
 
 def warm_up() -> None:
@@ -44,6 +85,8 @@ def start() -> None:
     global _pool, _warm
     if _pool is not None:
         return
+    import tracker.reports  # noqa: F401  (here: the queries /rapor builds with, no drawing)
+
     try:
         _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         _warm = _pool.submit(warm_up)

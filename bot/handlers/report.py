@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
@@ -21,41 +20,8 @@ from tracker.errors import DomainError
 if TYPE_CHECKING:
     from tracker import reports
 
-CAPTIONS = "messages/report.j2"
+CAPTIONS = rendering.CAPTIONS
 UPLOAD_TIMEOUT = 60.0  # seconds to send a file; the configured timeout is for short calls
-
-
-@dataclass
-class Rendered:
-    summary: str
-    workbook: bytes
-    file_name: str
-    caption: str
-    charts: list[tuple[bytes, str, str]]  # png, file name, caption
-
-
-def _render(report: reports.Report) -> Rendered:
-    """In the /rapor worker process (bot/rendering.py), else in a thread of the bot's."""
-    from tracker import reports
-
-    summary = reports.summary_text(report)
-    workbook = reports.workbook_bytes(report)
-    drawn = reports.charts(report)
-    scope, stem = report.title, report.stem
-    return Rendered(
-        summary=summary,
-        workbook=workbook,
-        file_name=f"kume-rapor-{stem}.xlsx",
-        caption=texts.say(CAPTIONS, "workbook_caption", scope=scope, charts=len(drawn)),
-        charts=[
-            (
-                chart.png,
-                f"kume-{chart.name}-{stem}.png",
-                texts.say(CAPTIONS, "chart_caption", title=chart.title, scope=scope),
-            )
-            for chart in drawn
-        ],
-    )
 
 
 async def rapor(update: Update, context: KumeContext) -> None:
@@ -97,7 +63,7 @@ async def rapor(update: Update, context: KumeContext) -> None:
     report = await in_session(
         context, lambda session: reports.build_report(session, filters, now=now, settings=settings)
     )
-    rendered = await rendering.run(_render, report)
+    rendered = await rendering.run(rendering.render_report, report)
     await send_html(context.bot, chat.id, rendered.summary)
     await context.bot.send_document(
         chat.id,

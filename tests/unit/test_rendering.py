@@ -7,7 +7,6 @@ import sys
 import pytest
 
 from bot import rendering
-from bot.handlers.report import _render
 from tests.unit.test_reports import build, seeded  # noqa: F401  (a fixture)
 
 
@@ -21,9 +20,10 @@ def worker():
 async def test_a_report_drawn_by_the_worker_is_the_one_drawn_in_process(seeded, worker):  # noqa: F811
     report = build(seeded)
     assert rendering._pool is not None
-    drawn = await rendering.run(_render, report)
+    drawn = await rendering.run(rendering.render_report, report)
     rendering.stop()
-    here = await rendering.run(_render, report)  # no worker: a thread of this process
+    # No worker: a thread of this process.
+    here = await rendering.run(rendering.render_report, report)
     assert drawn.summary == here.summary and drawn.caption == here.caption
     assert drawn.workbook[:2] == b"PK" and len(drawn.charts) == len(here.charts) > 0
     assert [name for _, name, _ in drawn.charts] == [name for _, name, _ in here.charts]
