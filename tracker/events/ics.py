@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
-
 from tracker.models import Event, EventStatus
 
 DEFAULT_LENGTH = timedelta(hours=2)  # the dialog does not ask for an end: most meetings
@@ -26,6 +23,10 @@ def file_name(event: Event) -> str:
 
 
 def calendar_file(event: Event, now: datetime) -> bytes:
+    # Loaded when a file is made: the idle bot stays lighter.
+    from icalendar import Calendar
+    from icalendar import Event as CalendarEvent
+
     entry = CalendarEvent()
     entry.add("uid", uid(event))
     # In UTC ("...Z"): a TZID would need a VTIMEZONE component that some calendars ignore.
