@@ -1,11 +1,12 @@
 """/rapor through the running bot: the first after a start, the warm ones, and the bot's memory.
 
-    python -m bench.report_bot [--db URL] [--repeat 3] [--warm 3] [--settle 5] [--before DIR]
+    python -m bench.report_bot [--db URL] [--scale 1] [--repeat 3] [--warm 3] [--settle 5]
+                               [--before DIR]
 
 The real bot (`kume run`, a subprocess, its clock at bench.fill's report time) against a local
-Bot API in this process, on bench.fill's scale-1 history (a temporary SQLite file unless --db
-names a filled database). Each round starts the bot, waits until it polls and `--settle`
-seconds more (a person rarely asks the second the bot starts), then times /rapor from the
+Bot API in this process, on bench.fill's history at `--scale` (filled into a temporary SQLite
+file unless --db names a filled database). Each round starts the bot, waits until it polls
+and `--settle` seconds more (a person rarely asks the second the bot starts), then times /rapor from the
 agency contact until the last chart arrived: once (the first after the start), then `--warm`
 times. Resident memory (RSS) of the bot's process idle before the first report, right after
 it, and after the warm ones; and of its child processes (the /rapor worker) beside it. With
@@ -141,7 +142,7 @@ async def bench(url: str, args: argparse.Namespace, tmp: Path) -> dict[str, list
     settings = CalendarSettings()
     engine = create_db_engine(url)
     if args.db is None:
-        fill(engine, settings)
+        fill(engine, settings, scale=args.scale)
     with session_scope(engine) as session:
         filters = reports.parse_filters([], session=session, now=REPORT_NOW, settings=settings)
         charts = len(reports.charts(reports.build_report(session, filters, now=REPORT_NOW,
@@ -166,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", help="a database bench.fill filled (default: fill a temporary "
                         "SQLite file)")
+    parser.add_argument("--scale", type=int, default=1, help="bench.fill's scale (10: 10×)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds (a fresh bot each)")
     parser.add_argument("--warm", type=int, default=3, help="warm /rapor a round")
     parser.add_argument("--settle", type=float, default=5.0,
