@@ -5,13 +5,13 @@
 
 The real bot (`kume run`, a subprocess, its clock at bench.fill's report time) against a local
 Bot API in this process, on bench.fill's history at `--scale` (filled into a temporary SQLite
-file unless --db names a filled database). Each round starts the bot, waits until it polls
-and `--settle` seconds more (a person rarely asks the second the bot starts), then times
-/rapor from the agency contact until the last chart arrived: once (the first after the start), then `--warm`
-times. Resident memory (RSS) of the bot's process idle before the first report, right after
-it, and after the warm ones; and of its child processes (the /rapor worker) beside it. With
-`--before DIR` (another checkout of kume, e.g. `git archive` of main) each round runs that one
-too, interleaved. Medians over the rounds, with the fastest and the slowest.
+file unless --db names a filled database). Each round starts the bot, waits until it polls and
+`--settle` seconds more (a person rarely asks the second the bot starts), then times /rapor
+from the agency contact until the last chart arrived: once (the first after the start), then
+`--warm` times. Resident memory (RSS) of the bot's process idle before the first report, right
+after it, and after the warm ones; and of its child processes (the /rapor worker) beside it.
+With `--before DIR` (another checkout of kume, e.g. `git archive` of main) each round runs that
+one too, interleaved. Medians over the rounds, with the fastest and the slowest.
 """
 
 from __future__ import annotations
