@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING, TypeVar
 from tracker import texts
 
 if TYPE_CHECKING:
-    from tracker.reports import Report
+    from datetime import datetime
+
+    from sqlalchemy.engine import Engine
+
+    from tracker.calendar import CalendarSettings
+    from tracker.reports import Report, ReportFilters
 
 logger = logging.getLogger(__name__)
 
@@ -71,16 +76,50 @@ def render_report(report: Report) -> Rendered:
     )
 
 
-def warm_up() -> None:
-    """In the worker: load the drawing libraries and draw once (fonts, caches)."""
+@dataclass(frozen=True)
+class ReportJob:
+    """What the worker needs to build and draw a report: small and picklable (the report
+    itself, 100,000 rows at 10×, is built where it is drawn, so the bot never holds it)."""
+
+    database_url: str
+    filters: ReportFilters
+    now: datetime
+    settings: CalendarSettings
+
+
+_engines: dict[str, Engine] = {}
+
+
+def build_and_render(job: ReportJob) -> Rendered:
+    """The report's queries and its files, in the worker (one engine per database, kept)."""
+    from tracker import reports
+    from tracker.db import create_db_engine, session_scope
+
+    engine = _engines.get(job.database_url)
+    if engine is None:
+        engine = _engines[job.database_url] = create_db_engine(job.database_url)
+    with session_scope(engine) as session:
+        report = reports.build_report(session, job.filters, now=job.now, settings=job.settings)
+    return render_report(report)
+
+
+def warm_up(database_url: str | None = None) -> None:
+    """In the worker: load the drawing libraries and draw once (fonts, caches); connect to
+    the database the reports will read."""
     import openpyxl  # noqa: F401  (pandas loads it on the first workbook)
 
     from tracker.reports import plots, workbook  # noqa: F401
 
     plots.warm_up()
+    if database_url is not None:
+        from tracker.db import create_db_engine
+
+        engine = _engines[database_url] = create_db_engine(database_url)
+        with engine.connect():
+            pass
 
 
-def start() -> None:
+def start(database_url: str | None = None) -> None:
     """Start the worker and have it warm up (returns at once; `kume run` calls it)."""
     global _pool, _warm
     if _pool is not None:
@@ -89,10 +128,14 @@ def start() -> None:
 
     try:
         _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        _warm = _pool.submit(warm_up)
+        _warm = _pool.submit(warm_up, database_url)
     except (OSError, RuntimeError) as exc:
         logger.warning("no worker process for /rapor, drawing in the bot's own: %s", exc)
         _pool = None
+
+
+def running() -> bool:
+    return _pool is not None
 
 
 def stop() -> None:

@@ -60,10 +60,17 @@ async def rapor(update: Update, context: KumeContext) -> None:
         return
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
     filters = checked
-    report = await in_session(
-        context, lambda session: reports.build_report(session, filters, now=now, settings=settings)
-    )
-    rendered = await rendering.run(rendering.render_report, report)
+    if rendering.running():
+        # Built and drawn in the worker: the bot never holds the report's rows.
+        url = svc.engine.url.render_as_string(hide_password=False)
+        job = rendering.ReportJob(url, filters, now, settings)
+        rendered = await rendering.run(rendering.build_and_render, job)
+    else:
+        report = await in_session(
+            context,
+            lambda session: reports.build_report(session, filters, now=now, settings=settings),
+        )
+        rendered = await rendering.run(rendering.render_report, report)
     await send_html(context.bot, chat.id, rendered.summary)
     await context.bot.send_document(
         chat.id,

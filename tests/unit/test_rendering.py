@@ -29,6 +29,17 @@ async def test_a_report_drawn_by_the_worker_is_the_one_drawn_in_process(seeded, 
     assert [name for _, name, _ in drawn.charts] == [name for _, name, _ in here.charts]
 
 
+async def test_the_worker_builds_and_draws_from_the_database(seeded, worker):  # noqa: F811
+    from tests.unit.test_reports import NOW, SETTINGS, parse
+
+    url = seeded.url.render_as_string(hide_password=False)
+    job = rendering.ReportJob(url, parse(seeded), NOW, SETTINGS)
+    drawn = await rendering.run(rendering.build_and_render, job)
+    here = await rendering.run(rendering.render_report, build(seeded))
+    assert drawn.summary == here.summary and drawn.file_name == here.file_name
+    assert [name for _, name, _ in drawn.charts] == [name for _, name, _ in here.charts]
+
+
 def test_the_bot_process_loads_no_drawing_library_to_build_a_report():
     import subprocess
 
