@@ -1,12 +1,14 @@
-"""Drawing /rapor's workbook and charts in a worker process, off the bot's.
+"""Building and drawing /rapor in a worker process, off the bot's.
 
-matplotlib, pandas and openpyxl take ~100 MiB and most of a second to load, and drawing takes a
-core for a while. In the bot's process that memory stays taken for good and, under the GIL,
-the bot answers slowly while it draws. So `kume run` starts one worker process (spawn: a fresh
-interpreter, nothing of the bot's inherited) and has it load them at once, so the first /rapor
-is as quick as the next ones; the bot builds the report (its queries) and hands the worker
-plain data, the worker hands back bytes. With no worker (tests, the simulator, a worker that
-failed to start or died) the drawing runs in a thread of the bot's process, as before.
+matplotlib, pandas and openpyxl take ~100 MiB and most of a second to load, a report at 10× is
+100,000 rows, and drawing takes a core for a while. In the bot's process that memory stays
+taken for good and, under the GIL, the bot answers slowly meanwhile. So `kume run` starts one
+worker process (spawn: a fresh interpreter, nothing of the bot's inherited) and has it load
+them and connect to the database at once, so the first /rapor is as quick as the next ones.
+The bot checks the person and parses the words; the worker gets a small ReportJob, runs the
+report's queries and draws it, and hands back text and bytes. With no worker (tests, the
+simulator, a worker that failed to start or died) the bot builds and draws in a thread of its
+own process, as before.
 """
 
 from __future__ import annotations
