@@ -121,6 +121,23 @@ def warm_up(database_url: str | None = None) -> None:
             pass
 
 
+def _follow_parent() -> None:
+    """In the worker, first: end it when the bot's process ends, however it ends (kill -9
+    leaves no one to shut the pool down, and the worker would wait for work forever)."""
+    import os
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
+
+
 def start(database_url: str | None = None) -> None:
     """Start the worker and have it warm up (returns at once; `kume run` calls it)."""
     global _pool, _warm
@@ -129,7 +146,8 @@ def start(database_url: str | None = None) -> None:
     import tracker.reports  # noqa: F401  (here: the queries /rapor builds with, no drawing)
 
     try:
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_follow_parent)
         _warm = _pool.submit(warm_up, database_url)
     except (OSError, RuntimeError) as exc:
         logger.warning("no worker process for /rapor, drawing in the bot's own: %s", exc)

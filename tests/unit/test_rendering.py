@@ -48,3 +48,32 @@ def test_the_bot_process_loads_no_drawing_library_to_build_a_report():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_worker_ends_when_the_bot_is_killed(tmp_path):
+    """kill -9 of the bot's process leaves no worker behind."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    pid_file = tmp_path / "worker.pid"
+    code = (
+        "import os, signal, sys; from bot import rendering; rendering.start(); "
+        "rendering._warm.result(); "
+        "pid = rendering._pool.submit(os.getpid).result(); "
+        f"open({str(pid_file)!r}, 'w').write(str(pid)); "
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    worker = int(pid_file.read_text())
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(worker, signal.SIGKILL)
+    raise AssertionError("the worker outlived the bot")
