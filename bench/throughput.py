@@ -1,7 +1,7 @@
 """Updates a second: kume beside a bare python-telegram-bot echo bot, on the same load.
 
     python -m bench.throughput [--db URL] [--people 300] [--updates 1200] [--repeat 5]
-                               [--round-trip 0] [--json FILE]
+                               [--round-trip 0] [--before DIR] [--json FILE]
 
 Each bot runs as its own process (as `kume run` would) against its own local Bot API
 (local_bot_api, in this process): the echo bot of bench/echo_bot.py with PTB's defaults (one
@@ -20,6 +20,8 @@ Two loads for kume (the echo bots answer the same texts):
 
 Runs are interleaved (echo, echo×8, kume, echo, …) so a busy machine slows all alike; the
 median of `--repeat` runs is shown with the fastest and the slowest, after one untimed run each.
+With `--before DIR` (another checkout of kume, e.g. `git archive` of main) that version's kume
+runs beside, on the same database, interleaved too.
 SQL statements per update are counted in kume's process (a SQLAlchemy event). Always on a
 temporary SQLite file; with `--db` a PostgreSQL server too (a scratch database
 `<name>_throughput` on it is dropped and made again).
