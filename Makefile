@@ -28,10 +28,14 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/mypy
 
-# Reports on a whole plan history at 1× and 10× (a few minutes), then a 10,000-member broadcast at
-# Telegram's limits with the bot killed half way (about six minutes).
+# Reports on a whole plan history at 1× and 10× (a few minutes), updates a second beside a bare
+# echo bot (BENCH_DB=postgresql://… adds PostgreSQL; a few minutes), /rapor through `kume run`
+# and its memory (a minute or two), then a 10,000-member broadcast
+# at Telegram's limits with the bot killed half way (about six minutes).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --scale 1 --scale 10
+	$(BIN)/python -m bench.throughput $(if $(BENCH_DB),--db $(BENCH_DB))
+	$(BIN)/python -m bench.report_bot
 	$(BIN)/python -m bench.broadcast
 
 bench-broadcast: $(STAMP)

@@ -45,6 +45,7 @@ from bot.mailer import MailSender
 from bot.render import message
 from bot.sender import OutboxSender
 from bot.settings import BotSettings
+from bot.updates import PersonOrdered
 from tracker import texts
 from tracker.bulletins.send import send_due
 from tracker.clock import Clock
@@ -81,6 +82,8 @@ def build_application(
     else:
         builder = builder.read_timeout(request_timeout).write_timeout(request_timeout)
     builder = builder.post_init(_post_init).application_class(KumeApplication)
+    # Different people's updates at once, each person's in order (bot/updates.py).
+    builder = builder.concurrent_updates(PersonOrdered())
     # Every message kume sends is its templates' HTML, never with a link preview.
     builder = builder.defaults(DEFAULTS).context_types(CONTEXT_TYPES)
     app = builder.build()

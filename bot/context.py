@@ -8,8 +8,10 @@ bot_data=BotData)`, set in bot.app), so a handler declares `context: KumeContext
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -32,6 +34,16 @@ class Services:
     settings: BotSettings
     sender: OutboxSender
     mailer: MailSender | None = None  # the e-mail sender, when [smtp] is configured
+    # SQLite: the handlers' transactions one at a time, as when PTB ran one update at a time
+    # (bot.updates runs different people's at once). SQLite has no row locks (FOR UPDATE is a
+    # no-op there) and pysqlite reads before a transaction's first write outside it, so a
+    # read-check-write (a capacity, an invite's uses) of two people could interleave. Their
+    # Telegram calls still overlap. PostgreSQL runs them concurrently, its FOR UPDATEs guard.
+    database_turn: contextlib.AbstractContextManager[Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        sqlite = self.engine.dialect.name == "sqlite"
+        self.database_turn = threading.Lock() if sqlite else contextlib.nullcontext()
 
 
 @dataclass
@@ -66,10 +78,10 @@ async def in_session(
     context: CallbackContext[Any, Any, Any, Any], work: Callable[[Session], T]
 ) -> T:
     """Run database work in a worker thread, in one transaction, keeping the event loop free."""
-    engine = services(context).engine
+    svc = services(context)
 
     def run() -> T:
-        with session_scope(engine) as session:
+        with svc.database_turn, session_scope(svc.engine) as session:
             return work(session)
 
     return await asyncio.to_thread(run)

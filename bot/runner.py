@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 
+from bot import rendering
 from bot.app import build_application
 from bot.connect import connect
 from bot.logs import quiet_http_logs
@@ -36,6 +37,8 @@ def run_bot(config: Config) -> None:
         base_file_url=config.telegram.base_file_url,
     )
     logger.info("bot starting (%s mode)", config.telegram.mode)
+    # /rapor's worker warms up while the bot connects.
+    rendering.start(engine.url.render_as_string(hide_password=False))
     # Connect in the loop PTB's run_* will take over (they fetch the current one), so the
     # initialised bot and its HTTP clients stay on one loop.
     loop = asyncio.new_event_loop()

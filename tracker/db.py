@@ -28,9 +28,17 @@ def safe_url(url: str) -> str:
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Every connection: foreign keys on; a writer waits for another (up to 10 s) instead of
+    failing; write-ahead logging, and a commit that reaches the operating system without
+    waiting for the disk (synchronous=NORMAL). In WAL mode that is still durable across a
+    crash of the process (kill -9): the commit is in the WAL file, which SQLite reads on the
+    next open. Only a power cut or a kernel crash may lose the last commits, never corrupt the
+    database (README, "SQLite"). A commit costs ~0.03 ms instead of ~1.3 ms."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file; ":memory:" stays "memory"
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

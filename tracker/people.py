@@ -101,7 +101,9 @@ class Registration:
 
 def valid_invite(session: Session, token: str, now: datetime) -> Invite:
     """The invite behind `token`, if it may still be used; else a DomainError saying why."""
-    invite = session.exec(select(Invite).where(Invite.token == token)).first()
+    # Locked until the redemption commits (PostgreSQL): two people redeeming a single-use
+    # invite at once, the second sees it used.
+    invite = session.exec(select(Invite).where(Invite.token == token).with_for_update()).first()
     if invite is None or invite.revoked:
         raise DomainError("invite_invalid")
     if now >= invite.expires_at:

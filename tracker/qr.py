@@ -5,14 +5,14 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import segno
-
 # Large enough to scan from a projected slide or a poster across a room.
 SCALE = 10
 
 
 def qr_png(link: str) -> bytes:
     """`link` as a QR code, PNG bytes."""
+    import segno  # loaded when a code is drawn: the idle bot stays lighter (README, speed)
+
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="png", scale=SCALE, border=4)
     return out.getvalue()

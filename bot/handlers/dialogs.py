@@ -93,13 +93,24 @@ async def on_file(update: Update, context: KumeContext) -> None:
 
 
 async def _on_input(update: Update, context: KumeContext, value: Input) -> None:
-    def act(session: Session, person: Person) -> Outcome:
-        dialog = service.active_dialog(session, person)
+    """for_person's shape, with the person and their dialog read in one statement (the
+    busiest path: every answer typed)."""
+    who = sender(update)
+    if who is None:
+        return
+
+    def work(session: Session) -> Outcome:
+        person, dialog = service.person_and_dialog(session, who.telegram_user_id)
+        if person is None or not person.active:
+            return unregistered()
         if dialog is None:
             return Outcome().add(message("no_dialog"))
-        return _answer(session, context, person, dialog, value, update.update_id)
+        try:
+            return _answer(session, context, person, dialog, value, who.update_id)
+        except DomainError as error:
+            return refusal(error)
 
-    await for_person(update, context, act)
+    await deliver(update, context, await in_session(context, work))
     _wake_sender(context)
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 from telegram import InputFile, Update
 from telegram.constants import ChatAction
 
+from bot import rendering
 from bot.context import KumeContext, in_session
 from bot.fit import send_html
 from bot.handlers.common import refusal, registered, sender, unregistered
@@ -22,43 +20,8 @@ from tracker.errors import DomainError
 if TYPE_CHECKING:
     from tracker import reports
 
-CAPTIONS = "messages/report.j2"
+CAPTIONS = rendering.CAPTIONS
 UPLOAD_TIMEOUT = 60.0  # seconds to send a file; the configured timeout is for short calls
-# Drawing is CPU-bound (2 cores): two reports asked at once are drawn one after the other.
-_drawing = threading.Lock()
-
-
-@dataclass
-class Rendered:
-    summary: str
-    workbook: bytes
-    file_name: str
-    caption: str
-    charts: list[tuple[bytes, str, str]]  # png, file name, caption
-
-
-def _render(report: reports.Report) -> Rendered:
-    from tracker import reports  # deferred: pandas and matplotlib, loaded on the first /rapor
-
-    with _drawing:
-        summary = reports.summary_text(report)
-        workbook = reports.workbook_bytes(report)
-        drawn = reports.charts(report)
-    scope, stem = report.title, report.stem
-    return Rendered(
-        summary=summary,
-        workbook=workbook,
-        file_name=f"kume-rapor-{stem}.xlsx",
-        caption=texts.say(CAPTIONS, "workbook_caption", scope=scope, charts=len(drawn)),
-        charts=[
-            (
-                chart.png,
-                f"kume-{chart.name}-{stem}.png",
-                texts.say(CAPTIONS, "chart_caption", title=chart.title, scope=scope),
-            )
-            for chart in drawn
-        ],
-    )
 
 
 async def rapor(update: Update, context: KumeContext) -> None:
@@ -71,8 +34,9 @@ async def rapor(update: Update, context: KumeContext) -> None:
     now = svc.clock.now()
     settings = svc.settings.calendar
 
-    # deferred: pandas and matplotlib load on the first /rapor, so the bot and `kume run-due`
-    # start quickly.
+    # deferred: the report's queries load on the first /rapor (the drawing never in this
+    # process when a worker runs, see bot/rendering.py), so the bot and `kume run-due` start
+    # quickly.
     from tracker import reports
 
     def check(session: Session) -> Outcome | reports.ReportFilters:
@@ -96,10 +60,17 @@ async def rapor(update: Update, context: KumeContext) -> None:
         return
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
     filters = checked
-    report = await in_session(
-        context, lambda session: reports.build_report(session, filters, now=now, settings=settings)
-    )
-    rendered = await asyncio.to_thread(_render, report)
+    if rendering.running():
+        # Built and drawn in the worker: the bot never holds the report's rows.
+        url = svc.engine.url.render_as_string(hide_password=False)
+        job = rendering.ReportJob(url, filters, now, settings)
+        rendered = await rendering.run(rendering.build_and_render, job)
+    else:
+        report = await in_session(
+            context,
+            lambda session: reports.build_report(session, filters, now=now, settings=settings),
+        )
+        rendered = await rendering.run(rendering.render_report, report)
     await send_html(context.bot, chat.id, rendered.summary)
     await context.bot.send_document(
         chat.id,

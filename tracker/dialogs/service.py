@@ -7,10 +7,36 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from tracker.models import Dialog, DialogStatus, Person
+from tracker.models import Action, Dialog, DialogStatus, Person
 from tracker.rows import id_of
+
+
+def person_and_dialog(
+    session: Session, telegram_user_id: int
+) -> tuple[Person | None, Dialog | None]:
+    """The person behind a Telegram id and their active dialog, in one statement: every answer
+    typed into a dialog starts here. The action a dialog's data names (a status draft's
+    `action_id`) comes along into the session, so the step's `session.get(Action, …)` finds it
+    there instead of asking the database again."""
+    active = sa.and_(
+        col(Dialog.person_id) == col(Person.id), col(Dialog.status) == DialogStatus.ACTIVE
+    )
+    named = col(Action.id) == col(Dialog.data)["action_id"].as_integer()
+    row = session.exec(
+        select(Person, Dialog, Action)
+        .outerjoin(Dialog, active)
+        .outerjoin(Action, named)
+        .where(Person.telegram_user_id == telegram_user_id)
+        .order_by(col(Dialog.id).desc())
+    ).first()
+    if row is None:
+        return None, None
+    # The session's identity map holds rows weakly: kept here, the action stays in it.
+    session.info["dialog_subject"] = row[2]
+    return row[0], row[1]
 
 
 def active_dialog(session: Session, person: Person) -> Dialog | None:

@@ -11,7 +11,6 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import segno
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -32,6 +31,8 @@ def checkin_link(bot_username: str, event: Event) -> str:
 
 def qr_png(link: str) -> bytes:
     """The link as a PNG QR code, large enough to scan from a screen at the door."""
+    import segno  # loaded when a code is drawn: the idle bot stays lighter
+
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="png", scale=10, border=4)
     return out.getvalue()

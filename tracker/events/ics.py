@@ -8,11 +8,13 @@ the entry (SEQUENCE grows with every change) instead of adding a second one.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
+from typing import TYPE_CHECKING
 
 from tracker.models import Event, EventStatus
+
+if TYPE_CHECKING:
+    from icalendar import Calendar
+    from icalendar import Event as CalendarEvent
 
 DEFAULT_LENGTH = timedelta(hours=2)  # the dialog does not ask for an end: most meetings
 
@@ -27,6 +29,9 @@ def file_name(event: Event) -> str:
 
 def entry(event: Event, now: datetime) -> CalendarEvent:
     """The event as a VEVENT, for its own file or for the portal's calendar feed."""
+    # Loaded when a file is made: the idle bot stays lighter.
+    from icalendar import Event as CalendarEvent
+
     entry = CalendarEvent()
     entry.add("uid", uid(event))
     # In UTC ("...Z"): a TZID would need a VTIMEZONE component that some calendars ignore.
@@ -47,6 +52,8 @@ def entry(event: Event, now: datetime) -> CalendarEvent:
 
 
 def _calendar() -> Calendar:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", "-//kume//events//TR")
     calendar.add("version", "2.0")

@@ -10,6 +10,7 @@ No Telegram here: bot/handlers/report.py sends these, `kume report` writes them 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tracker.reports.build import build_report
 from tracker.reports.data import (
@@ -30,9 +31,24 @@ from tracker.reports.data import (
     combine,
 )
 from tracker.reports.filters import TOPICS, ReportFilters, parse_filters
-from tracker.reports.plots import Chart, charts
 from tracker.reports.summary import SummaryView, plain_text, summary_text, summary_view
-from tracker.reports.workbook import tables, workbook_bytes
+
+if TYPE_CHECKING:
+    from tracker.reports.plots import Chart, charts
+    from tracker.reports.workbook import tables, workbook_bytes
+
+# Drawing and the workbook (matplotlib, pandas, openpyxl: ~100 MiB and most of a second) load
+# when first used: the bot builds a report in its own process and draws it in a worker
+# (bot/rendering.py), so it never loads them.
+_LAZY = {"Chart": "plots", "charts": "plots", "tables": "workbook", "workbook_bytes": "workbook"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"tracker.reports.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 SUMMARY_FILE = "ozet.txt"
 WORKBOOK_FILE = "rapor.xlsx"
@@ -40,6 +56,9 @@ WORKBOOK_FILE = "rapor.xlsx"
 
 def write_report(report: Report, out_dir: Path) -> list[Path]:
     """ozet.txt (the summary as plain text), rapor.xlsx and one PNG per chart, in `out_dir`."""
+    from tracker.reports.plots import charts
+    from tracker.reports.workbook import workbook_bytes
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / SUMMARY_FILE, out_dir / WORKBOOK_FILE]

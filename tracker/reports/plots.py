@@ -285,4 +285,15 @@ def charts(report: Report) -> list[Chart]:
     return [chart for chart in found if chart is not None]
 
 
+def warm_up() -> None:
+    """Draw a small chart once, with a Turkish label: matplotlib finds its font and fills its
+    caches on the first drawing (a worker calls this at start, bot/rendering.py)."""
+    with matplotlib.rc_context({"font.family": "DejaVu Sans", "font.size": FONT}):
+        figure = _figure(1.0)
+        axes = figure.subplots()
+        axes.barh(["Çğüşöı"], [1.0])
+        axes.set_title("Çeyrek")
+        _png(figure)
+
+
 __all__ = ["Chart", "charts"]
