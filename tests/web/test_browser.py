@@ -35,7 +35,10 @@ def chromium_path() -> str | None:
         "chromium-browser")
 
 
-@pytest.fixture(scope="session")
+# Module, not session: sync Playwright keeps an event loop running in this thread until it
+# stops, and every later asyncio.run() in the process (the CLI's tests, on whichever xdist
+# worker ran these) would fail with "cannot be called from a running event loop".
+@pytest.fixture(scope="module")
 def browser():
     executable = chromium_path()
     if executable is None:
