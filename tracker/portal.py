@@ -208,19 +208,6 @@ def find_subscriber(session: Session, subscriber_id: int) -> Subscriber | None:
     return session.get(Subscriber, subscriber_id)
 
 
-def unsubscribe(session: Session, subscriber_id: int, now: datetime) -> Subscriber | None:
-    """Stop a subscriber's bulletins (None: no such subscriber). Doing it twice keeps the
-    first time: repeating the link, or a mail provider's one-click POST after the person's own,
-    changes nothing."""
-    subscriber = session.get(Subscriber, subscriber_id)
-    if subscriber is None:
-        return None
-    if subscriber.unsubscribed_at is None:
-        subscriber.unsubscribed_at = now
-        session.add(subscriber)
-    return subscriber
-
-
 def masked_address(email: str) -> str:
     """"ayse.yilmaz@example.com" → "a***@example.com": enough for the person to recognise
     their address on the confirmation page, little for anyone else who sees the screen."""

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tracker import portal
 from tracker.db import session_scope
 from tracker.health import check
+from tracker.mail.subscribers import end_subscription
 from tracker.unsubscribe import UNSUBSCRIBE_PATH, subscriber_of
 from web import pages
 from web.links import PATHS, Links
@@ -114,7 +115,7 @@ def create_app(config: Portal) -> Starlette:
                 return HTMLResponse(pages.render(site, "unsubscribe.html", state=state,
                                                  address=address, action=request.url.path))
             already = subscriber.unsubscribed_at is not None
-            portal.unsubscribe(session, subscriber.id or 0, config.now())
+            end_subscription(session, subscriber, config.now())
             return HTMLResponse(pages.render(site, "unsubscribe.html",
                                              state="already" if already else "done",
                                              address=address))

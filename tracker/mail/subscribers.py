@@ -218,10 +218,16 @@ def remove_subscriber(session: Session, email: str, now: datetime) -> bool:
         select(Subscriber).where(col(Subscriber.email_key) == address_key(email))).first()
     if subscriber is None:
         return False
+    end_subscription(session, subscriber, now)
+    return True
+
+
+def end_subscription(session: Session, subscriber: Subscriber, now: datetime) -> None:
+    """No more bulletins. Doing it twice keeps the first moment: the link opened again, a mail
+    provider's one-click POST after the person's own, `kume subscribers remove` after either."""
     if subscriber.unsubscribed_at is None:
         subscriber.unsubscribed_at = now
         session.add(subscriber)
-    return True
 
 
 def subscriber_state(subscriber: Subscriber) -> str:
