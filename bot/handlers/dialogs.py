@@ -143,11 +143,10 @@ async def on_press(
 
 
 def _wake_sender(context: KumeContext) -> None:
-    """An answer may have queued rows (an event published, /duyuru's "Gönder", a bulletin's
-    mails): send them now, not at the next poll."""
+    """An answer may have queued rows (an event published, /duyuru's "Gönder"): send them
+    now, not at the next poll. The mail sender is not woken here, on every answer: a
+    bulletin's mails wait at most its poll (5 s), which nobody at a mailbox notices."""
     context.services.sender.wake()
-    if context.services.mailer is not None:
-        context.services.mailer.wake()
 
 
 def _answer(
