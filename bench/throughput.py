@@ -22,7 +22,9 @@ Runs are interleaved (echo, echo×8, kume, echo, …) so a busy machine slows al
 median of `--repeat` runs is shown with the fastest and the slowest, after one untimed run each.
 With `--before DIR` (another checkout of kume, e.g. `git archive` of main) that version's kume
 runs beside, on the same database, interleaved too.
-SQL statements per update are counted in kume's process (a SQLAlchemy event). Always on a
+SQL statements per update are counted in kume's process (a SQLAlchemy event), and the CPU
+time per update of each bot's process and of this one (the Bot API and the load) is read
+from /proc: updates/s over two cores shared by both processes. Always on a
 temporary SQLite file; with `--db` a PostgreSQL server too (a scratch database
 `<name>_throughput` on it is dropped and made again).
 """
@@ -247,6 +249,12 @@ class Bot:
             await asyncio.sleep(0.01)
         return int(self.stats.read_text())
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time of the bot's process so far."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_mb(self) -> float:
         assert self.process is not None
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -269,6 +277,8 @@ class Bot:
 class Run:
     seconds: float
     statements: int
+    cpu: float  # the bot process's CPU seconds
+    api_cpu: float  # this process's (the Bot API's and the load's) CPU seconds
 
 
 async def one_run(bot: Bot, people: list[int], updates: int) -> Run:
@@ -277,6 +287,7 @@ async def one_run(bot: Bot, people: list[int], updates: int) -> Run:
     users = [bot.api.user(p, first_name="Kişi") for p in people]
     mark = len(bot.api.calls)
     before = await bot.statements()
+    cpu_before, api_before = bot.cpu_seconds(), time.process_time()
     start = time.monotonic()
     for k in range(per_person):
         for user in users:
@@ -294,8 +305,9 @@ async def one_run(bot: Bot, people: list[int], updates: int) -> Run:
             raise SystemExit(f"{bot.name}: {len(replies())} of {total} replies in 600 s")
         await asyncio.sleep(0.02)
     seconds = replies()[total - 1] - start
+    cpu, api_cpu = bot.cpu_seconds() - cpu_before, time.process_time() - api_before
     after = await bot.statements()
-    return Run(seconds, after - before)
+    return Run(seconds, after - before, cpu, api_cpu)
 
 
 # ------------------------------------------------------------------------------ measuring
@@ -319,6 +331,8 @@ class Result:
     bot: str
     updates_per_s: Spread
     statements_per_update: float = 0.0
+    cpu_ms_per_update: float = 0.0
+    api_cpu_ms_per_update: float = 0.0
     checked: str = ""
     runs: list[float] = field(default_factory=list)
 
@@ -330,7 +344,8 @@ async def measure(url: str, label: str, args: argparse.Namespace, tmp: Path) -> 
     prepare_database(engine)
     people = register_people(engine, args.people)
     updates = args.updates - args.updates % args.people
-    names = [name for name in BOTS if name != "before" or args.before]
+    names = [name for name in BOTS if (name != "before" or args.before)
+             and (not args.bots or name in args.bots or name == "echo")]
     bots = {name: Bot(name, LocalBotApi(round_trip=args.round_trip)) for name in names}
     bots["kume"].stats = tmp / "kume.stats"
     if args.before:
@@ -342,7 +357,7 @@ async def measure(url: str, label: str, args: argparse.Namespace, tmp: Path) -> 
             await bot.start({"BENCH_DB": url, "BENCH_STATS": str(bot.stats),
                              "KUME_LOGGING_LEVEL": "WARNING"}, tmp / f"{bot.name}.log")
         dialogs = open_dialogs(engine)
-        for load in LOADS:
+        for load in args.loads or LOADS:
             rows = dialogs if load == "dialog" else []
             checks: dict[str, str] = {}
             runs: dict[str, list[Run]] = {name: [] for name in names}
@@ -361,8 +376,10 @@ async def measure(url: str, label: str, args: argparse.Namespace, tmp: Path) -> 
             for name in names:
                 rates = [updates / r.seconds for r in runs[name]]
                 per_update = statistics.median(r.statements for r in runs[name]) / updates
-                results.append(Result(label, load, name, Spread.of(rates), per_update,
-                                      checks.get(name, ""), rates))
+                cpu = statistics.median(r.cpu for r in runs[name]) / updates * 1000
+                api_cpu = statistics.median(r.api_cpu for r in runs[name]) / updates * 1000
+                results.append(Result(label, load, name, Spread.of(rates), per_update, cpu,
+                                      api_cpu, checks.get(name, ""), rates))
             print(show(results[-len(names):], args), flush=True)
         for name in ("before", "kume"):
             if name in bots:
@@ -382,9 +399,10 @@ def show(results: list[Result], args: argparse.Namespace) -> str:
         ratio = r.updates_per_s.median / base[(r.database, r.load)]
         s = r.updates_per_s
         sql = f" · {r.statements_per_update:.1f} SQL/update" if r.statements_per_update else ""
+        cpu = f" · CPU {r.cpu_ms_per_update:.2f} ms/update (Bot API {r.api_cpu_ms_per_update:.2f})"
         check = f" · {r.checked}" if r.checked else ""
         lines.append(f"{r.database:<10} {r.load:<7} {LABELS[r.bot]:<34} {s.median:7.0f} updates/s "
-                     f"({s.low:.0f}–{s.high:.0f}) · {ratio:4.2f}× echo{sql}{check}")
+                     f"({s.low:.0f}–{s.high:.0f}) · {ratio:4.2f}× echo{cpu}{sql}{check}")
     return "\n".join(lines)
 
 
@@ -411,6 +429,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--before", type=Path, metavar="DIR",
                         help="another checkout of kume (e.g. `git archive` of main) run beside")
+    parser.add_argument("--load", dest="loads", action="append", choices=LOADS,
+                        help="only this load (repeatable); for profiling")
+    parser.add_argument("--bot", dest="bots", action="append", choices=BOTS,
+                        help="only this bot beside the echo bot (repeatable); for profiling")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:

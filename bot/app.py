@@ -45,6 +45,7 @@ from bot.mailer import MailSender
 from bot.render import message
 from bot.sender import OutboxSender
 from bot.settings import BotSettings
+from bot.telegram_http import telegram_requests
 from bot.updates import PersonOrdered
 from tracker import texts
 from tracker.bulletins.send import send_due
@@ -80,7 +81,9 @@ def build_application(
     if request is not None:
         builder = builder.request(request()).get_updates_request(request())
     else:
-        builder = builder.read_timeout(request_timeout).write_timeout(request_timeout)
+        # aiohttp rather than PTB's httpx: the bot is bound by its CPU (bot/telegram_http.py).
+        calls, polling = telegram_requests(request_timeout)
+        builder = builder.request(calls).get_updates_request(polling)
     builder = builder.post_init(_post_init).application_class(KumeApplication)
     # Different people's updates at once, each person's in order (bot/updates.py).
     builder = builder.concurrent_updates(PersonOrdered())
@@ -183,9 +186,10 @@ async def _set_profile(bot: Bot) -> None:
 
 
 async def due_work(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    """The scheduler's only job: decide what is due now and wake the sender (which sends
-    continuously; the job does not wait for it). Any context of the application will do: the
-    simulator and the tests call it (and `tick`) with one of their own."""
+    """The scheduler's only job: decide what is due now; in_session wakes the senders of what
+    it queued (they send continuously; the job does not wait for them). Any context of the
+    application will do: the simulator and the tests call it (and `tick`) with one of their
+    own."""
     svc = services(context)
     report = await in_session(
         context, lambda session: run_due(session, svc.clock.now(), svc.settings.calendar))
@@ -195,12 +199,8 @@ async def due_work(context: CallbackContext[Any, Any, Any, Any]) -> None:
         context, lambda session: send_due(session, svc.clock.now(), svc.settings.mail_links))
     if bulletins:
         logger.info("due work: %d scheduled bulletin(s) sent", len(bulletins))
-        svc.sender.wake()
-        if svc.mailer is not None:
-            svc.mailer.wake()
     if report.total():
         logger.info("due work: %s", dict(report.enqueued))
-        svc.sender.wake()
 
 
 async def tick(context: CallbackContext[Any, Any, Any, Any]) -> None:

@@ -69,6 +69,9 @@ async def connect(app: Application, base_url: str, pauses: tuple[int, ...] = RET
             with telegram_failures(base_url):
                 await app.initialize()
             return
+        except ConfigError:
+            await app.bot.shutdown()  # its HTTP sessions, opened for getMe: the run ends here
+            raise
         except TelegramUnreachable as failure:
             pause = pauses[min(attempt, len(pauses)) - 1]
             logger.warning(

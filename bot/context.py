@@ -23,6 +23,8 @@ from bot.sender import OutboxSender
 from bot.settings import BotSettings
 from tracker.clock import Clock
 from tracker.db import session_scope
+from tracker.mail.outbox import mail_queued_in
+from tracker.notifications.outbox import queued_in
 
 T = TypeVar("T")
 
@@ -77,11 +79,18 @@ def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Servi
 async def in_session(
     context: CallbackContext[Any, Any, Any, Any], work: Callable[[Session], T]
 ) -> T:
-    """Run database work in a worker thread, in one transaction, keeping the event loop free."""
+    """Run database work in a worker thread, in one transaction, keeping the event loop free;
+    then wake the senders of what it queued (notifications, mails), so they go at once."""
     svc = services(context)
 
-    def run() -> T:
+    def run() -> tuple[T, bool, bool]:
         with svc.database_turn, session_scope(svc.engine) as session:
-            return work(session)
+            result = work(session)
+        return result, queued_in(session), mail_queued_in(session)
 
-    return await asyncio.to_thread(run)
+    result, notifications, mails = await asyncio.to_thread(run)
+    if notifications:
+        svc.sender.wake()
+    if mails and svc.mailer is not None:
+        svc.mailer.wake()
+    return result

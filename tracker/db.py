@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
@@ -52,6 +53,33 @@ def create_db_engine(url: str) -> Engine:
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+# Tables that got new rows in a session (its info), so that whoever commits knows what to
+# wake: an outbox's sender polls too, but a row queued by an answer should go at once, and
+# waking the sender after every answer cost it a claim query each time (bench/throughput.py).
+INSERTED = "kume_inserted_tables"
+
+
+@sa.event.listens_for(orm.Session, "before_flush")
+def _note_added_rows(session: orm.Session, _context: Any, _instances: Any) -> None:
+    if session.new:
+        tables = session.info.setdefault(INSERTED, set())
+        tables.update(type(row).__tablename__ for row in session.new)
+
+
+@sa.event.listens_for(orm.Session, "do_orm_execute")
+def _note_inserts(state: orm.ORMExecuteState) -> None:
+    if state.is_insert:
+        table = getattr(state.statement, "table", None)
+        if table is not None:
+            state.session.info.setdefault(INSERTED, set()).add(table.name)
+
+
+def inserted_tables(session: orm.Session) -> frozenset[str]:
+    """Tables this session has added rows to (or tried: a rolled-back savepoint's rows count,
+    so a caller may wake a sender for nothing, never miss one)."""
+    return frozenset(session.info.get(INSERTED, ()))
 
 
 @contextmanager

@@ -111,7 +111,6 @@ async def _on_input(update: Update, context: KumeContext, value: Input) -> None:
             return refusal(error)
 
     await deliver(update, context, await in_session(context, work))
-    _wake_sender(context)
 
 
 async def on_press(
@@ -139,14 +138,6 @@ async def on_press(
         return _answer(session, context, person, dialog, ChoiceInput(press.key), who.update_id)
 
     await deliver(update, context, await in_session(context, work))
-    _wake_sender(context)
-
-
-def _wake_sender(context: KumeContext) -> None:
-    """An answer may have queued rows (an event published, /duyuru's "Gönder"): send them
-    now, not at the next poll. The mail sender is not woken here, on every answer: a
-    bulletin's mails wait at most its poll (5 s), which nobody at a mailbox notices."""
-    context.services.sender.wake()
 
 
 def _answer(

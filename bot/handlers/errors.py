@@ -52,11 +52,8 @@ async def _apologise(update: Update, context: KumeContext) -> None:
 
 async def _tell_admins(context: KumeContext, kind: str, during_update: bool) -> None:
     svc = context.services
-    try:
-        queued = await in_session(context, lambda session: report_fault(
+    try:  # in_session wakes the sender when a notice was queued
+        await in_session(context, lambda session: report_fault(
             session, kind=kind, during_update=during_update, now=svc.clock.now()))
     except Exception:  # the database may be what failed: the log has the error already
         logger.warning("could not queue the administrators' notice of a %s", kind, exc_info=True)
-        return
-    if queued:
-        svc.sender.wake()

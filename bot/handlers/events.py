@@ -111,7 +111,6 @@ async def katilim(update: Update, context: KumeContext,
 
     await for_person(update, context, act, "katilim")
     await _send_calendar(update, context, calendar)
-    context.services.sender.wake()  # a promotion's notice
 
 
 async def takvim(update: Update, context: KumeContext,
@@ -142,7 +141,6 @@ async def etkinlikonay(update: Update, context: KumeContext,
                                      event=view_of(session, event)))
 
     await for_person(update, context, act, "etkinlikonay")
-    context.services.sender.wake()
 
 
 async def _send_calendar(update: Update, context: KumeContext,

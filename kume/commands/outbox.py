@@ -30,16 +30,19 @@ async def _drain(app: App, now: datetime) -> SendReport:
     from bot.logs import quiet_http_logs
     from bot.sender import OutboxSender
     from bot.settings import BotSettings
+    from bot.telegram_http import telegram_requests
 
     quiet_http_logs()
     telegram = app.config.telegram
     assert telegram.token is not None
     base = telegram.base_url
+    calls, polling = telegram_requests()
     bot = Bot(telegram.token.get_secret_value(), base_url=base,
-              base_file_url=telegram.base_file_url or base.replace("/bot", "/file/bot"))
-    with telegram_failures(base):
-        await bot.initialize()  # getMe: an unreachable Bot API or a refused token, said plainly
+              base_file_url=telegram.base_file_url or base.replace("/bot", "/file/bot"),
+              request=calls, get_updates_request=polling)
     try:
+        with telegram_failures(base):
+            await bot.initialize()  # getMe: an unreachable Bot API or a refused token, plainly
         sender = OutboxSender(bot, app.ready_engine, Clock(now), app.config.calendar.settings(),
                               BotSettings.from_config(app.config).sending)
         return await sender.drain()  # everything that may go now, however many rows

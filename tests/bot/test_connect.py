@@ -15,12 +15,21 @@ from kume.config import ConfigError
 BASE_URL = "http://127.0.0.1:9/bot"
 
 
+class ClosingBot:
+    def __init__(self) -> None:
+        self.shut_down = False
+
+    async def shutdown(self) -> None:
+        self.shut_down = True
+
+
 class FlakyApp:
     """An application whose initialize() (getMe) fails with the given errors, then works."""
 
     def __init__(self, *failures: Exception):
         self.failures = list(failures)
         self.attempts = 0
+        self.bot = ClosingBot()
 
     async def initialize(self) -> None:
         self.attempts += 1
@@ -64,6 +73,7 @@ async def test_a_refused_token_stops_at_once(pauses):
     with pytest.raises(ConfigError) as refused:
         await connect(app, BASE_URL)  # type: ignore[arg-type]
     assert app.attempts == 1 and pauses == []
+    assert app.bot.shut_down  # its HTTP sessions closed, not left for the garbage collector
     assert str(refused.value) == (
         "Telegram Bot API jetonu kabul etmedi (http://127.0.0.1:9/bot). [telegram] token "
         "ayarını (KUME_TELEGRAM_TOKEN) ve [telegram] base_url adresini denetleyin."

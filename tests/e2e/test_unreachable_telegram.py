@@ -184,7 +184,8 @@ async def test_run_due_with_an_unreachable_bot_api_leaves_the_rows_pending(engin
     assert "prompt: 2 bildirim kuyruğa eklendi" in out and "Gönderilen" not in out
     assert err == (
         "Hata: Bildirimler gönderilemedi. " + UNREACHABLE.format(port=port)
-        + "httpx.ConnectError: All connection attempts failed). " + WHAT_TO_CHECK
+        + f"aiohttp.ClientConnectorError: Cannot connect to host 127.0.0.1:{port} ssl:default "
+        f"[Connect call failed ('127.0.0.1', {port})]). " + WHAT_TO_CHECK
         + " Bildirimler kuyrukta bekliyor (kume outbox --status pending); bir sonraki kume"
         " run-due ya da çalışan bot gönderir.\n"
     )

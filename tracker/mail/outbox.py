@@ -22,11 +22,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
+from tracker.db import inserted_tables
 from tracker.models import MailMessage, MailStatus, Subscriber
-from tracker.rows import column_length
+from tracker.rows import column_length, table_of
 
 ERROR_LENGTH = column_length(MailMessage, "last_error")
 CHUNK = 1000  # rows per INSERT, as broadcasts write them
+
+
+def mail_queued_in(session: Session) -> bool:
+    """Whether this session added mails: its committer wakes the mail sender."""
+    return table_of(MailMessage).name in inserted_tables(session)
 
 
 def address_key(address: str) -> str:

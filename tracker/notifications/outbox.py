@@ -9,10 +9,16 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from tracker.db import inserted_tables
 from tracker.models import Notification, NotificationStatus, Person
-from tracker.rows import column_length
+from tracker.rows import column_length, table_of
 
 ERROR_LENGTH = column_length(Notification, "last_error")
+
+
+def queued_in(session: Session) -> bool:
+    """Whether this session added notifications: its committer wakes the sender."""
+    return table_of(Notification).name in inserted_tables(session)
 
 
 def notification_key(kind: str, subject: str, period: str, person_id: int) -> str:
