@@ -192,11 +192,13 @@ async def due_work(context: CallbackContext[Any, Any, Any, Any]) -> None:
     own."""
     svc = services(context)
     report = await in_session(
-        context, lambda session: run_due(session, svc.clock.now(), svc.settings.calendar))
+        context, lambda session: run_due(session, svc.clock.now(), svc.settings.calendar),
+        heavy=True)
     # Scheduled bulletins: here rather than in run_due, since tracker.bulletins writes through
     # tracker.notifications (broadcasts) and the import goes one way.
     bulletins = await in_session(
-        context, lambda session: send_due(session, svc.clock.now(), svc.settings.mail_links))
+        context, lambda session: send_due(session, svc.clock.now(), svc.settings.mail_links),
+        heavy=True)
     if bulletins:
         logger.info("due work: %d scheduled bulletin(s) sent", len(bulletins))
     if report.total():
@@ -213,7 +215,8 @@ async def tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
 async def sweep_drafts(context: KumeContext) -> None:
     svc = context.services
     expired = await in_session(
-        context, lambda session: expire_drafts(session, svc.clock.now(), svc.settings.draft_ttl)
+        context, lambda session: expire_drafts(session, svc.clock.now(), svc.settings.draft_ttl),
+        heavy=True,
     )
     for draft in expired:
         # A member's optional firm question just goes: no message about it days later.

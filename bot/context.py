@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -41,11 +40,15 @@ class Services:
     # no-op there) and pysqlite reads before a transaction's first write outside it, so a
     # read-check-write (a capacity, an invite's uses) of two people could interleave. Their
     # Telegram calls still overlap. PostgreSQL runs them concurrently, its FOR UPDATEs guard.
-    database_turn: contextlib.AbstractContextManager[Any] = field(init=False)
+    # An asyncio lock: a transaction waiting for its turn never holds up the event loop.
+    database_turn: contextlib.AbstractAsyncContextManager[Any] = field(init=False)
+    # Where a transaction runs: see in_session.
+    on_the_loop: bool = field(init=False)
 
     def __post_init__(self) -> None:
         sqlite = self.engine.dialect.name == "sqlite"
-        self.database_turn = threading.Lock() if sqlite else contextlib.nullcontext()
+        self.database_turn = asyncio.Lock() if sqlite else contextlib.nullcontext()
+        self.on_the_loop = sqlite
 
 
 @dataclass
@@ -77,18 +80,35 @@ def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Servi
 
 
 async def in_session(
-    context: CallbackContext[Any, Any, Any, Any], work: Callable[[Session], T]
+    context: CallbackContext[Any, Any, Any, Any],
+    work: Callable[[Session], T],
+    *,
+    heavy: bool = False,
 ) -> T:
-    """Run database work in a worker thread, in one transaction, keeping the event loop free;
-    then wake the senders of what it queued (notifications, mails), so they go at once."""
+    """Run database work in one transaction; then wake the senders of what it queued
+    (notifications, mails), so they go at once.
+
+    Where it runs: on PostgreSQL in a worker thread, since its queries wait on the server and
+    the event loop goes on meanwhile. On SQLite, on the event loop's own thread, unless the
+    work is `heavy`: SQLite works inside this process under the GIL, so a thread adds no
+    parallelism, only hand-offs of the GIL between it and the loop, which cost more CPU than
+    a dialog step's own work (bench/throughput.py: 0.49× → 0.62× of the echo bot's updates/s).
+    The price is that nothing else runs meanwhile, so work that may touch thousands of rows
+    (the scheduler's due work, a report built in the bot) says `heavy` and takes a thread. A
+    write lock held by another process (kume web, a command) is waited for in SQLite's busy
+    timeout; those transactions are short."""
     svc = services(context)
 
     def run() -> tuple[T, bool, bool]:
-        with svc.database_turn, session_scope(svc.engine) as session:
+        with session_scope(svc.engine) as session:
             result = work(session)
         return result, queued_in(session), mail_queued_in(session)
 
-    result, notifications, mails = await asyncio.to_thread(run)
+    async with svc.database_turn:
+        if svc.on_the_loop and not heavy:
+            result, notifications, mails = run()
+        else:
+            result, notifications, mails = await asyncio.to_thread(run)
     if notifications:
         svc.sender.wake()
     if mails and svc.mailer is not None:

@@ -69,6 +69,7 @@ async def rapor(update: Update, context: KumeContext) -> None:
         report = await in_session(
             context,
             lambda session: reports.build_report(session, filters, now=now, settings=settings),
+            heavy=True,
         )
         rendered = await rendering.run(rendering.render_report, report)
     await send_html(context.bot, chat.id, rendered.summary)

@@ -13,6 +13,18 @@ from sqlmodel import Session, col, select
 from tracker.models import Action, Dialog, DialogStatus, Person
 from tracker.rows import id_of
 
+# Built once: making this statement cost more than running it (SQLAlchemy compiles it once
+# too, by its cache key). The Telegram id is its one parameter.
+_PERSON_AND_DIALOG = (
+    select(Person, Dialog, Action)
+    .outerjoin(Dialog, sa.and_(col(Dialog.person_id) == col(Person.id),
+                               col(Dialog.status) == DialogStatus.ACTIVE))
+    .outerjoin(Action, col(Action.id) == col(Dialog.data)["action_id"].as_integer())
+    .where(col(Person.telegram_user_id) == sa.bindparam("telegram_user_id"))
+    .order_by(col(Dialog.id).desc())
+    .limit(1)
+)
+
 
 def person_and_dialog(
     session: Session, telegram_user_id: int
@@ -21,16 +33,8 @@ def person_and_dialog(
     typed into a dialog starts here. The action a dialog's data names (a status draft's
     `action_id`) comes along into the session, so the step's `session.get(Action, …)` finds it
     there instead of asking the database again."""
-    active = sa.and_(
-        col(Dialog.person_id) == col(Person.id), col(Dialog.status) == DialogStatus.ACTIVE
-    )
-    named = col(Action.id) == col(Dialog.data)["action_id"].as_integer()
     row = session.exec(
-        select(Person, Dialog, Action)
-        .outerjoin(Dialog, active)
-        .outerjoin(Action, named)
-        .where(Person.telegram_user_id == telegram_user_id)
-        .order_by(col(Dialog.id).desc())
+        _PERSON_AND_DIALOG, params={"telegram_user_id": telegram_user_id}
     ).first()
     if row is None:
         return None, None
