@@ -79,13 +79,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_kume_web_serves_the_portal_until_stopped(portal_data, db_url, tmp_path):
     port = _free_port()
     env = {**os.environ, "KUME_DATABASE_URL": db_url, "KUME_WEB_PORT": str(port),
            "KUME_WEB_SECRET": SECRET, "KUME_CLOCK_START": "2014-07-10T10:00:00+03:00"}
     env.pop("KUME_CONFIG", None)
+    # Ctrl+C as at a terminal: a suite started in the background (`make test &`) has SIGINT
+    # ignored, which its children would inherit, and then uvicorn ends with 0 on it.
     process = subprocess.Popen([sys.executable, "-m", "kume", "web"], cwd=tmp_path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=_interruptible)
     try:
         health = None
         for _ in range(300):  # up to a minute on a busy machine; no timing is asserted
