@@ -108,7 +108,7 @@ def build_and_render(job: ReportJob) -> Rendered:
 def warm_up(database_url: str | None = None) -> None:
     """In the worker: load the drawing libraries and draw once (fonts, caches); connect to
     the database the reports will read."""
-    import openpyxl  # noqa: F401  (pandas loads it on the first workbook)
+    import xlsxwriter  # noqa: F401  (the workbook)
 
     from tracker.reports import plots, workbook  # noqa: F401
 

@@ -3,9 +3,9 @@
 A narrative, a name or a plan title can look like a formula (`=HYPERLINK(...)`, `+90 232 …`,
 `@SUM(1)`), and the agency opens kume's files in Excel, which would run it. So:
 
-- XLSX: every `str` becomes an explicit string cell (openpyxl data type "s", written as an
-  inline string). openpyxl would otherwise guess: "=…" becomes a formula, "#N/A" an error value.
-  Numbers and times become number and date cells; nothing reaches a sheet untyped.
+- XLSX: every `str` becomes an explicit string cell (XlsxWriter's write_string, its guessing
+  switched off): "=…" never becomes a formula, "#N/A" never an error value, "http…" never a
+  link. Numbers and times become number and date cells; nothing reaches a sheet untyped.
 - CSV: a text that begins with a formula character gets a single quote in front (OWASP's
   advice for CSV injection); numbers are written as numbers and left alone, so -5 stays -5.
   `from_csv_text` undoes it exactly (the plan import reads kume's own CSV).
@@ -22,7 +22,6 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -41,7 +40,9 @@ DATETIME_FORMAT = "dd.mm.yyyy hh:mm"
 WIDTH_CAP = 60  # characters; a longer column wraps its text
 _MIN_WIDTH = 6
 _DATETIME_WIDTH = len("00.00.0000 00:00")
-_MAX_TEXT = 32767  # characters Excel holds in a cell (openpyxl cuts there too)
+_MAX_TEXT = 32767  # characters Excel holds in a cell
+# The control characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE).
+_ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 # Fixed metadata times make an export of the same data the same file, byte for byte.
 FIXED_TIME = datetime(2000, 1, 1)
 
@@ -135,9 +136,9 @@ class Sheet:
         return needed
 
     def filter_ref(self) -> str | None:
-        # openpyxl (0.1-0.2 s to import) loads only when a workbook is written: the CSV
-        # writers here, and the modules that import them for CSV, do not pay for it.
-        from openpyxl.utils import get_column_letter
+        # XlsxWriter loads only when a workbook is written: the CSV writers here, and the
+        # modules that import them for CSV, do not pay for it.
+        from xlsxwriter.utility import xl_col_to_name
 
         first = next((i for i, (kind, _v) in enumerate(self.rows) if kind == "header"), None)
         if first is None:
@@ -145,7 +146,7 @@ class Sheet:
         last = first
         while last + 1 < len(self.rows) and self.rows[last + 1][0] == "data":
             last += 1
-        return f"A{first + 1}:{get_column_letter(len(self.rows[first][1]))}{last + 1}"
+        return f"A{first + 1}:{xl_col_to_name(len(self.rows[first][1]) - 1)}{last + 1}"
 
 
 def _value(value: Any) -> Any:
@@ -173,92 +174,85 @@ def _display_width(value: Any) -> int:
 
 
 def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
-    """The sheets as one .xlsx file (openpyxl, write-only mode)."""
-    from openpyxl import Workbook  # deferred: see Sheet.filter_ref
+    """The sheets as one .xlsx file.
 
-    workbook = Workbook(write_only=True)
-    for sheet in sheets:
-        _write_sheet(workbook, sheet)
-    workbook.properties.creator = "kume"
-    workbook.properties.created = FIXED_TIME
-    workbook.properties.modified = FIXED_TIME
+    Written by XlsxWriter rather than openpyxl (which kume still uses to read spreadsheets):
+    openpyxl's write-only mode took 2.3 times as long for the same cells, most of /rapor's
+    time at 10× the data (bench/run.py). XlsxWriter's guesses are all switched off, so a
+    text is a text cell whatever it looks like: "=…" is no formula, "http…" no link, "12" no
+    number."""
+    import xlsxwriter  # deferred: loads only when a workbook is written
+
     raw = io.BytesIO()
-    workbook.save(raw)
+    workbook = xlsxwriter.Workbook(raw, {
+        "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+        "strings_to_numbers": False,
+    })
+    workbook.set_properties({"author": "kume", "created": FIXED_TIME})
+    formats = _Formats(workbook)
+    for sheet in sheets:
+        _write_sheet(workbook, sheet, formats)
+    workbook.close()
     return _normalise_zip(raw.getvalue())
 
 
-def _write_sheet(workbook: Any, spec: Sheet) -> None:
-    # Deferred like every openpyxl import here: see Sheet.filter_ref.
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+class _Formats:
+    """A workbook's cell formats by name, each made once and shared by every sheet."""
 
-    sheet = workbook.create_sheet(spec.title)
+    def __init__(self, workbook: Any) -> None:
+        self._workbook = workbook
+        self._made: dict[str, Any] = {
+            "bold": workbook.add_format({"bold": True}),
+            "time": workbook.add_format({"num_format": DATETIME_FORMAT}),
+            "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
+        }
+
+    def __getitem__(self, name: str | None) -> Any:
+        if name is None:
+            return None
+        if name not in self._made:  # a number format of a column
+            self._made[name] = self._workbook.add_format({"num_format": name})
+        return self._made[name]
+
+
+def _write_sheet(workbook: Any, spec: Sheet, formats: _Formats) -> None:
+    sheet = workbook.add_worksheet(spec.title)
     wrap: set[int] = set()
     for i, needed in enumerate(spec.widths()):
         width = needed + 2
-        sheet.column_dimensions[get_column_letter(i + 1)].width = max(
-            min(width, spec.width_cap), _MIN_WIDTH
-        )
+        sheet.set_column(i, i, max(min(width, spec.width_cap), _MIN_WIDTH))
         if width > spec.width_cap:
             wrap.add(i)
-    sheet.freeze_panes = "A2"
+    sheet.freeze_panes("A2")
     ref = spec.filter_ref()
     if ref:
-        sheet.auto_filter.ref = ref
-
-    # Styled cells copy the style of one prototype cell per kind: setting fonts and formats
-    # cell by cell costs more than writing the cell. `_style` and `_value` are openpyxl's own
-    # slots, which its stubs do not declare (hence the three ignores below).
-    def prototype(**style: Any) -> Any:
-        cell = WriteOnlyCell(sheet)
-        for name, value in style.items():
-            setattr(cell, name, value)
-        return cell._style  # type: ignore[attr-defined]
-
-    styles = {
-        "bold": prototype(font=Font(bold=True)),
-        "time": prototype(number_format=DATETIME_FORMAT),
-        "wrap": prototype(alignment=Alignment(wrap_text=True, vertical="top")),
-    }
-    for fmt in set(spec.number_formats.values()):
-        styles[fmt] = prototype(number_format=fmt)
-
-    def cell(value: Any, style: str | None) -> Any:
-        if isinstance(value, str):
-            made = WriteOnlyCell(sheet)
-            # Set as text, not through `value`, which guesses ("=…" a formula, "#N/A" an
-            # error) and checks the string again. XML 1.0 cannot hold most control characters
-            # (openpyxl would refuse the file); they show nothing, so they are left out.
-            made._value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_TEXT]  # type: ignore[attr-defined]
-            made.data_type = "s"
-        elif style is None:
-            return value
-        else:
-            made = WriteOnlyCell(sheet, value=value)
-        if style is not None:
-            made._style = copy(styles[style])  # type: ignore[attr-defined]
-        return made
-
-    for kind, values in spec.rows:
-        out: list[Any] = []
-        for i, value in enumerate(values):
+        sheet.autofilter(ref)
+    for r, (kind, values) in enumerate(spec.rows):
+        for c, value in enumerate(values):
+            if value is None:
+                continue
             style: str | None = None
-            if kind == "header" or (kind == "key" and i == 0):
+            if kind == "header" or (kind == "key" and c == 0):
                 style = "bold"
             elif isinstance(value, datetime):
                 style = "time"
-            elif kind == "data" and isinstance(value, int | float) and i in spec.number_formats:
-                style = spec.number_formats[i]
-            elif kind == "data" and isinstance(value, str) and i in wrap:
+            elif kind == "data" and isinstance(value, int | float) and c in spec.number_formats:
+                style = spec.number_formats[c]
+            elif kind == "data" and isinstance(value, str) and c in wrap:
                 style = "wrap"
-            out.append(None if value is None else cell(value, style))
-        sheet.append(out)
+            if isinstance(value, str):
+                # XML 1.0 cannot hold most control characters; they show nothing, so they are
+                # left out rather than escaped.
+                text = _ILLEGAL_CHARACTERS.sub("", value)[:_MAX_TEXT]
+                sheet.write_string(r, c, text, formats[style])
+            elif isinstance(value, datetime):
+                sheet.write_datetime(r, c, value, formats[style])
+            else:
+                sheet.write_number(r, c, value, formats[style])
 
 
 def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite the archive with fixed entry times (openpyxl stamps the current time)."""
+    """Rewrite the archive with fixed entry times (the writer stamps the current time)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
