@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import tracker.models  # noqa: F401
-from tracker.schema import schema_revision, upgrade_schema
+from tracker.schema import alembic_config, head_revision, schema_revision, upgrade_schema
 from tracker.setup import prepare_database
 
 
@@ -27,3 +27,26 @@ def test_upgrade_is_idempotent_and_loads_the_plan_once(empty_engine):
     assert second.loaded_plan is None
     upgrade_schema(empty_engine)
     assert schema_revision(empty_engine) == first.revision_after
+
+
+def test_the_light_schema_check_reads_what_alembic_reads(empty_engine):
+    """tracker.schema reads the head and the database's revision without Alembic (the bot and
+    the portal keep its memory otherwise): both must say what Alembic itself says."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(None))
+    assert head_revision() == script.get_current_head() is not None
+
+    def alembic_reading() -> str | None:
+        with empty_engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    assert schema_revision(empty_engine) is None and alembic_reading() is None
+    prepare_database(empty_engine)
+    assert schema_revision(empty_engine) == alembic_reading() == head_revision()
+    upgrade_schema(empty_engine)  # nothing to do: still at the head
+    older = script.get_revision(head_revision()).down_revision
+    from alembic import command
+
+    command.downgrade(alembic_config(empty_engine), str(older))
+    assert schema_revision(empty_engine) == alembic_reading() == older
