@@ -12,7 +12,7 @@ from sqlmodel import select
 from tracker.db import session_scope
 from tracker.models import Plan
 from tracker.planfile import import_plan
-from tracker.schema import schema_revision, upgrade_schema
+from tracker.schema import head_revision, schema_revision, upgrade_schema
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,8 @@ class UpgradeResult:
 def prepare_database(engine: Engine) -> UpgradeResult:
     """Create or upgrade the schema; an empty database gets the bundled plan. Idempotent."""
     before = schema_revision(engine)
-    upgrade_schema(engine)
+    if before is None or before != head_revision():  # Alembic loads only when there is work
+        upgrade_schema(engine)
     loaded = None
     with session_scope(engine) as session:
         present = session.exec(select(Plan)).first()

@@ -50,3 +50,23 @@ def test_the_light_schema_check_reads_what_alembic_reads(empty_engine):
 
     command.downgrade(alembic_config(empty_engine), str(older))
     assert schema_revision(empty_engine) == alembic_reading() == older
+
+
+def test_an_up_to_date_database_is_prepared_without_loading_alembic(tmp_path):
+    """`kume run` prepares its database at every start; when there is nothing to upgrade the
+    bot must not carry Alembic's memory for the rest of its life."""
+    import subprocess
+    import sys
+
+    from tracker.db import create_db_engine
+
+    url = f"sqlite:///{tmp_path / 'kume.sqlite3'}"
+    engine = create_db_engine(url)
+    prepare_database(engine)
+    engine.dispose()
+    probe = ("import sys; from tracker.db import create_db_engine; "
+             "from tracker.setup import prepare_database; "
+             f"prepare_database(create_db_engine({url!r})); print('alembic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "False"
