@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from tracker import texts
@@ -27,12 +28,20 @@ class EventEvidence:
                          events=self.events, attended=self.attended)
 
 
+# Built once: /durum asks at every evidence question, and building the statement cost more
+# than running it (most actions have no events).
+_EVENTS_OF_ACTION = select(Event).where(
+    col(Event.action_id) == sa.bindparam("action_id"),
+    col(Event.status) == EventStatus.PUBLISHED,
+    col(Event.starts_at) >= sa.bindparam("start"),
+    col(Event.starts_at) < sa.bindparam("end"))
+
+
 def events_served(session: Session, action_id: int, quarter: Quarter) -> EventEvidence | None:
     """The published events of `action_id` held in `quarter`; None if there were none."""
     action = session.get(Action, action_id)
-    events = session.exec(select(Event).where(
-        col(Event.action_id) == action_id, col(Event.status) == EventStatus.PUBLISHED,
-        col(Event.starts_at) >= quarter.start, col(Event.starts_at) < quarter.end)).all()
+    events = session.exec(_EVENTS_OF_ACTION, params={
+        "action_id": action_id, "start": quarter.start, "end": quarter.end}).all()
     if action is None or not events:
         return None
     ids = [e.id for e in events]
