@@ -66,9 +66,10 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
-                # The Bot API never redirects or sets cookies; no environment proxies unless
-                # configured (as with PTB's default).
-                cookie_jar=aiohttp.DummyCookieJar(),
+                # HTTPS_PROXY and NO_PROXY from the environment count, as they did under PTB's
+                # httpx: a public body's network may reach Telegram only through a proxy.
+                trust_env=True,
+                cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets none
                 headers={"User-Agent": self.USER_AGENT},
             )
 

@@ -102,3 +102,19 @@ def test_the_token_is_cut_out_of_an_error_that_quotes_the_url():
     assert "123:AAH" not in said
     assert said == ("400, message='x', url='http://127.0.0.1:8081/bot<jeton>/sendMessage' "
                     "and http://h/file/bot<jeton>/documents/a.xlsx")
+
+
+async def test_a_proxy_named_in_the_environment_is_used(api, monkeypatch):
+    """As under PTB's httpx: a public body's network may reach Telegram only through a proxy.
+    Here the proxy is the local Bot API itself (it answers a request in proxy form), and the
+    host in the bot's URL does not exist: the call succeeds only through the proxy."""
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{api.port}")
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{api.port}")
+    api.user(USER)
+    bot = Bot(api.token, base_url="http://telegram.kume.invalid/bot", request=AiohttpRequest(),
+              get_updates_request=AiohttpRequest(pool_size=1))
+    async with bot:
+        sent = await bot.send_message(USER, "vekil üzerinden")
+    assert sent.text == "vekil üzerinden"
