@@ -118,3 +118,17 @@ async def test_a_proxy_named_in_the_environment_is_used(api, monkeypatch):
     async with bot:
         sent = await bot.send_message(USER, "vekil üzerinden")
     assert sent.text == "vekil üzerinden"
+
+
+async def test_no_proxy_keeps_a_host_off_the_proxy(api, monkeypatch):
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        dead = free.getsockname()[1]
+    for name in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{dead}")  # nothing listens there
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "127.0.0.1")
+    api.user(USER)
+    async with bot_for(api) as bot:
+        sent = await bot.send_message(USER, "doğrudan")
+    assert sent.text == "doğrudan"
