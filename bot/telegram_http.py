@@ -114,7 +114,6 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {redacted(str(err))}") from err
 
-
     def _proxy_for(self, url: str) -> str | None:
         """HTTP(S)_PROXY and NO_PROXY from the environment, as under PTB's httpx: a public
         body's network may reach Telegram only through a proxy. Read once per origin:
