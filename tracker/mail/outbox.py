@@ -30,9 +30,12 @@ ERROR_LENGTH = column_length(MailMessage, "last_error")
 CHUNK = 1000  # rows per INSERT, as broadcasts write them
 
 
+_TABLE = table_of(MailMessage).name  # asked after every transaction of the bot
+
+
 def mail_queued_in(session: Session) -> bool:
     """Whether this session added mails: its committer wakes the mail sender."""
-    return table_of(MailMessage).name in inserted_tables(session)
+    return _TABLE in inserted_tables(session)
 
 
 def address_key(address: str) -> str:

@@ -16,9 +16,12 @@ from tracker.rows import column_length, table_of
 ERROR_LENGTH = column_length(Notification, "last_error")
 
 
+_TABLE = table_of(Notification).name  # asked after every transaction of the bot
+
+
 def queued_in(session: Session) -> bool:
     """Whether this session added notifications: its committer wakes the sender."""
-    return table_of(Notification).name in inserted_tables(session)
+    return _TABLE in inserted_tables(session)
 
 
 def notification_key(kind: str, subject: str, period: str, person_id: int) -> str:
