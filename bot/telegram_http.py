@@ -31,7 +31,9 @@ TOKEN_IN_URL = re.compile(r"/(file/)?bot[^/\s'\"]+")
 
 
 def redacted(text: str) -> str:
-    """An error's text without the bot's token, for logs and admins' notices."""
+    """An error's text without the bot's token. kume.redaction masks the token in every log
+    record and printed error; this keeps it out of what is stored too (an outbox row's last
+    error, which `kume outbox` and the database show)."""
     return TOKEN_IN_URL.sub(lambda m: f"/{m.group(1) or ''}bot<jeton>", text)
 
 
