@@ -2,13 +2,16 @@
 
     python -m bench.throughput [--db URL] [--people 300] [--updates 1200] [--repeat 5]
                                [--round-trip 0] [--before DIR] [--json FILE]
+                               [--load idle|dialog]… [--bot echo8|sql|before|kume]…
 
 Each bot runs as its own process (as `kume run` would) against its own local Bot API
 (local_bot_api, in this process): the echo bot of bench/echo_bot.py with PTB's defaults (one
-update at a time), the same echo bot with `concurrent_updates(8)`, and kume
-(bot.app.build_application, polling). `--people` registered reporters send `--updates` text
-messages, all queued at once, a person's messages in order; a run lasts from the first update
-queued to the last reply's arrival at the Bot API, so updates/s is the whole pipeline:
+update at a time), the same echo bot with `concurrent_updates(8)`, the echo bot plus the
+database statements of kume's update written raw (bench/sql_echo_bot.py: what the database
+alone costs, the leanest way), and kume (bot.app.build_application, polling). `--people`
+registered reporters send `--updates` text messages, all queued at once, a person's messages
+in order; a run lasts from the first update queued to the last reply's arrival at the Bot
+API, so updates/s is the whole pipeline:
 getUpdates, the handler, its database work and the reply.
 
 Two loads for kume (the echo bots answer the same texts):
@@ -60,8 +63,9 @@ FIRST_PERSON = 6_000_000  # Telegram ids: FIRST_PERSON + i
 # 2014Q1 has ended and its reporting window is open (as in the end-to-end tests).
 NOW = datetime(2014, 4, 10, 10, 0, tzinfo=ISTANBUL)
 LOADS = ("idle", "dialog")
-BOTS = ("echo", "echo8", "before", "kume")
+BOTS = ("echo", "echo8", "sql", "before", "kume")
 LABELS = {"echo": "echo bot (PTB defaults)", "echo8": "echo bot, concurrent_updates(8)",
+          "sql": "echo bot + the step's SQL, raw",
           "before": "kume before (--before)", "kume": "kume"}
 
 
@@ -225,7 +229,7 @@ class Bot:
                "ECHO_TOKEN": self.api.token, "ECHO_BASE_URL": self.api.base_url}
         if self.name == "echo8":
             env["ECHO_CONCURRENT"] = "8"
-        args = ["-m", "bench.echo_bot"]
+        args = ["-m", "bench.sql_echo_bot" if self.name == "sql" else "bench.echo_bot"]
         if self.name in ("kume", "before"):
             # By path: with --before, the old checkout's packages come first on PYTHONPATH.
             args = [str(Path(__file__).resolve()), "--serve"]
