@@ -205,6 +205,10 @@ class LocalBotApi:
         """
         self._delays.setdefault(method.lower(), deque()).extend([seconds] * times)
 
+    def delays_left(self, method: str) -> int:
+        """How many of ``method``'s delayed calls have not arrived yet."""
+        return len(self._delays.get(method.lower(), ()))
+
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         """Params of every logged call of ``method`` (case-insensitive), in order."""
         wanted = method.lower()

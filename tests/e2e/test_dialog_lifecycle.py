@@ -253,6 +253,9 @@ async def test_kill_9_before_the_update_is_confirmed_applies_it_once(bot_env, bo
     api.delay_next("getUpdates", 600)
     evidence = await user.next_message()
     assert "kanıt ekleyin" in evidence["text"]
+    # The held getUpdates must have arrived before the kill: left queued, the delay would hold
+    # the next process's first getUpdates instead (seen under load).
+    await bot_process.wait_until(lambda: api.delays_left("getUpdates") == 0, PROCESS_START)
     assert update_id in [u["update_id"] for u in api.pending_updates]
     bot_process.kill(first)
 
