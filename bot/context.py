@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
-import functools
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -82,23 +79,6 @@ def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Servi
     return data.services
 
 
-# PostgreSQL: the handlers' transactions run in two threads of their own, not in asyncio's
-# default pool (six threads on two cores). Threads beyond two only wait for the GIL and make
-# it change hands more often: a lookup's transaction cost the process 0.9 ms of CPU with six,
-# 0.7 ms with two, and kume answered 0.70× the echo bot's messages instead of 0.61×
-# (bench/throughput.py). One pool for the process: a process runs one bot.
-@functools.cache
-def _database_threads() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(2, thread_name_prefix="kume-db")
-
-
-async def in_database_thread(call: Callable[[], T]) -> T:
-    loop = asyncio.get_running_loop()
-    # As asyncio.to_thread does: the call sees this task's context variables.
-    in_context = functools.partial(contextvars.copy_context().run, call)
-    return await loop.run_in_executor(_database_threads(), in_context)
-
-
 async def in_session(
     context: CallbackContext[Any, Any, Any, Any],
     work: Callable[[Session], T],
@@ -108,15 +88,14 @@ async def in_session(
     """Run database work in one transaction; then wake the senders of what it queued
     (notifications, mails), so they go at once.
 
-    Where it runs: on PostgreSQL in one of two worker threads (in_database_thread), since its
-    queries wait on the server and the event loop goes on meanwhile. On SQLite, on the event
-    loop's own thread: SQLite works inside this process under the GIL, so a thread adds no
+    Where it runs: on PostgreSQL in a worker thread, since its queries wait on the server and
+    the event loop goes on meanwhile. On SQLite, on the event loop's own thread, unless the
+    work is `heavy`: SQLite works inside this process under the GIL, so a thread adds no
     parallelism, only hand-offs of the GIL between it and the loop, which cost more CPU than
     a dialog step's own work (bench/throughput.py: 0.49× → 0.62× of the echo bot's updates/s).
     The price is that nothing else runs meanwhile, so work that may touch thousands of rows
-    (the scheduler's due work, a report built in the bot) says `heavy` and takes a thread of
-    asyncio's default pool, on either database, where it never holds up the others. A write
-    lock held by another process (kume web, a command) is waited for in SQLite's busy
+    (the scheduler's due work, a report built in the bot) says `heavy` and takes a thread. A
+    write lock held by another process (kume web, a command) is waited for in SQLite's busy
     timeout; those transactions are short."""
     svc = services(context)
 
@@ -126,12 +105,10 @@ async def in_session(
         return result, queued_in(session), mail_queued_in(session)
 
     async with svc.database_turn:
-        if heavy:
-            result, notifications, mails = await asyncio.to_thread(run)
-        elif svc.on_the_loop:
+        if svc.on_the_loop and not heavy:
             result, notifications, mails = run()
         else:
-            result, notifications, mails = await in_database_thread(run)
+            result, notifications, mails = await asyncio.to_thread(run)
     if notifications:
         svc.sender.wake()
     if mails and svc.mailer is not None:
