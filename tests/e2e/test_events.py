@@ -14,7 +14,7 @@ from icalendar import Calendar
 from sqlmodel import Session, col, func, select
 
 from bot.simulator import run_script
-from tests.e2e.conftest import BotEnv
+from tests.e2e.conftest import ADMIN_ID, BotEnv
 from tests.e2e.test_simulator import _config
 from tracker.db import create_db_engine, session_scope
 from tracker.models import (
@@ -415,6 +415,45 @@ async def test_change_and_cancel_are_told_once_each(bot_env):
     assert "iptal edildi; artık yanıt" in (await member.next_message())["text"]
     await user.send(f"/etkinlikiptal {event_id}")
     assert "iptal edildi; artık" in (await user.next_message())["text"]
+
+
+async def test_a_linked_group_hears_the_notice_its_change_and_its_cancellation(bot_env):
+    add_members(bot_env, [5001])
+    boss = bot_env.api.user(ADMIN_ID, first_name="Zeynep")
+    await boss.send("/start")
+    await boss.next_message()
+    group = bot_env.api.group(-1005, "Organik Gıda Üyeleri")
+    group.join(boss)
+    await group.add_bot(boss)
+    await group.next_message()  # how to link it
+    await group.post(f"/bagla {ORGANIC}", by=boss)
+    assert "kümesine bağlı" in (await group.next_message())["text"]
+
+    user = await secretary(bot_env)
+    event_id = await publish(bot_env, user)
+    notice = (await group.wait_for(lambda m: m.get("text", "").startswith("📣")))[0]
+    assert "özel mesajla da gelir" in notice["text"] and "reply_markup" not in notice
+    await bot_env.app.sender.drain()
+
+    await user.send(f"/etkinlikdegistir {event_id}")
+    field = await user.next_message()
+    await user.press(field, "Yer")
+    await user.next_message()
+    confirm = await answer(user, f"Yeni salon {ODD}", f"→ Yeni salon {ODD}")
+    await user.press(confirm, "✅ Kaydet ve bildir")
+    await user.next_message()
+    change = (await group.wait_for(lambda m: m.get("text", "").startswith("🔔")))[0]
+    assert f"📍 İzmir Ticaret Odası → Yeni salon {ODD}" in change["text"]
+    assert "düğme" not in change["text"] and "reply_markup" not in change
+
+    await user.send(f"/etkinlikiptal {event_id}")
+    sure = await user.next_message()
+    await user.press(sure, "Evet, iptal et")
+    await user.next_message()
+    await group.wait_for(lambda m: m.get("text", "").startswith("❌ Etkinlik iptal edildi"))
+    await bot_env.app.sender.drain()
+    heard = [m.get("text", "")[:1] for m in group.messages if m.get("text", "")[:1] in "📣🔔❌"]
+    assert heard == ["📣", "🔔", "❌"]  # each once
 
 
 async def test_only_the_creator_or_the_agency_may_change_an_event(bot_env):

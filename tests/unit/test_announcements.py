@@ -21,7 +21,14 @@ from tracker.announcements import (
 from tracker.audience import follow
 from tracker.cluster_chats import ClusterNotFound, chats_of, cluster_by_code, link, unlink
 from tracker.db import session_scope
-from tracker.models import Cluster, ClusterChat, Notification, Person, Role
+from tracker.models import (
+    Cluster,
+    ClusterChat,
+    Notification,
+    NotificationStatus,
+    Person,
+    Role,
+)
 from tracker.quarters import ISTANBUL
 
 NOW = datetime(2014, 5, 5, 10, 0, tzinfo=ISTANBUL)
@@ -131,3 +138,78 @@ def test_an_event_notice_is_posted_once_in_its_clusters_chats(engine):
         assert queued(session, made.id) == 1
         assert people["a"].id is not None
         assert all(p.id != admin.id for p in told_people(session, made.id))
+
+
+def _event_in_chats(session, place: str = "Salon"):
+    """An event of organik-gida, whose notice was posted in its two linked chats: -1001's
+    copy has gone out, -1003's is still waiting; inoviz's chat -1002 heard nothing."""
+    from datetime import timedelta
+
+    from tracker.events.publish import NewEvent, create_event
+
+    _people(session, {"a": ["organik-gida"]})
+    admin = Person(display_name="Admin", role=Role.ADMIN, telegram_user_id=1)
+    creator = Person(display_name="Sekreter", role=Role.SECRETARY, telegram_user_id=2)
+    session.add_all([admin, creator])
+    session.flush()
+    organik = cluster_by_code(session, "organik-gida")
+    link(session, organik, -1001, "Organik grup", admin, NOW)
+    link(session, organik, -1003, "Organik kanal", admin, NOW)
+    link(session, cluster_by_code(session, "inoviz"), -1002, "İnoviz grup", admin, NOW)
+    made = create_event(session, NewEvent(
+        title="Toplantı", starts_at=NOW + timedelta(days=3), description="Kısa",
+        place=place, cluster_ids=[organik.id]), creator, NOW, approval=False)
+    for row in session.exec(select(Notification).where(Notification.chat_id == -1001)):
+        row.status = NotificationStatus.SENT
+        session.add(row)
+    session.flush()
+    return made, creator
+
+
+def _chat_rows(session) -> list[tuple[int, str, str]]:
+    rows = session.exec(select(Notification).where(Notification.chat_id < 0)
+                        .order_by(Notification.id)).all()
+    return [(r.chat_id, r.period, r.status) for r in rows]
+
+
+def test_a_change_reaches_the_chats_that_had_the_notice_once_without_buttons(engine):
+    from tracker.events.changes import Change, change_event
+
+    with session_scope(engine) as session:
+        made, creator = _event_in_chats(session)
+        change_event(session, made.id, creator, Change(place="Yeni salon"), NOW, revision=1)
+        assert _chat_rows(session) == [
+            (-1001, "notice", "sent"), (-1003, "notice", "pending"), (-1001, "r2", "pending")]
+        rows = {(r.chat_id, r.period): r for r in session.exec(
+            select(Notification).where(Notification.chat_id < 0))}
+        change = rows[(-1001, "r2")]
+        assert "Salon → <b>Yeni salon</b>" in change.text and change.buttons in (None, [])
+        # The copy still waiting carries the new place instead: nothing stale, then its fix.
+        waiting = rows[(-1003, "notice")].text
+        assert "Yeni salon" in waiting and "📍 Salon" not in waiting
+        # A chat has no buttons: no text there may point to one.
+        for row in rows.values():
+            assert "aşağıdaki düğme" not in row.text, row.text
+
+
+def test_a_cancellation_reaches_the_chats_told_and_drops_the_copy_still_waiting(engine):
+    from tracker.events.changes import cancel_event
+
+    with session_scope(engine) as session:
+        made, creator = _event_in_chats(session)
+        cancel_event(session, made.id, creator, NOW)
+        assert _chat_rows(session) == [
+            (-1001, "notice", "sent"), (-1003, "notice", "skipped"), (-1001, "cancel", "pending")]
+        cancelled = session.exec(select(Notification).where(
+            Notification.chat_id == -1001, Notification.period == "cancel")).one()
+        assert "Etkinlik iptal edildi" in cancelled.text
+
+
+def test_a_chat_unlinked_since_the_notice_hears_no_change(engine):
+    from tracker.events.changes import Change, change_event
+
+    with session_scope(engine) as session:
+        made, creator = _event_in_chats(session)
+        unlink(session, -1001)
+        change_event(session, made.id, creator, Change(place="Yeni salon"), NOW, revision=1)
+        assert [r for r in _chat_rows(session) if r[1] != "notice"] == []

@@ -1,6 +1,7 @@
 """Changing an event's time or place, and cancelling it: everyone who was told hears it once.
 
-A change bumps Event.revision and writes one notice per person told, keyed
+A change bumps Event.revision and writes one notice per person told (and per group or channel
+the notice was posted in, still linked), keyed
 event_change|event:<id>|r<revision>|<person>, showing old -> new; a cancellation is keyed
 event_cancel|event:<id>|cancel|<person>. Notices not yet sent carry the new text instead (or
 are dropped when the event is cancelled), so nobody gets a stale notice followed by its fix.
@@ -15,20 +16,23 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from tracker import texts
+from tracker.announcements import post_to_chats
 from tracker.errors import DomainError
 from tracker.events.publish import (
+    NOTICE,
     T,
     get_event,
     member_buttons,
     notice_text,
     require_manager,
     subject,
+    told_chats,
     told_people,
 )
-from tracker.events.view import view_of
+from tracker.events.view import EventView, view_of
 from tracker.models import Event, EventStatus, Notification, NotificationStatus, Person
 from tracker.notifications.broadcast import start_broadcast
-from tracker.notifications.rules import EVENT_CANCEL, EVENT_CHANGE, EVENT_NOTICE
+from tracker.notifications.rules import BROADCAST, EVENT_CANCEL, EVENT_CHANGE, EVENT_NOTICE
 
 
 @dataclass(frozen=True)
@@ -82,13 +86,19 @@ def change_event(session: Session, event_id: int, person: Person, change: Change
     session.add(event)
     session.flush()
     view = view_of(session, event)
-    _restate_unsent(session, event, notice_text(view))
+    _restate_unsent(session, event, view)
     people = told_people(session, event.id)
-    if event.status == EventStatus.PUBLISHED and people:
+    if event.status != EventStatus.PUBLISHED:
+        return event, 0
+    period = f"r{event.revision}"
+    if people:
         text = texts.render(T, name="changed", event=view, was=was)
         start_broadcast(session, text=text, recipients=people, subject=subject(event.id),
-                        period=f"r{event.revision}", now=now, kind=EVENT_CHANGE,
+                        period=period, now=now, kind=EVENT_CHANGE,
                         buttons=member_buttons(event.id)[1:])
+    post_to_chats(session, told_chats(session, event.id),
+                  texts.render(T, name="changed", event=view, was=was, in_chat=True),
+                  subject=subject(event.id), period=period, now=now, author=person)
     return event, len(people)
 
 
@@ -102,24 +112,34 @@ def cancel_event(session: Session, event_id: int, person: Person,
     session.add(event)
     session.flush()
     _drop_unsent(session, event)
-    people = told_people(session, event.id) if was_published else []
+    if not was_published:
+        return event, 0
+    people = told_people(session, event.id)
+    text = texts.render(T, name="cancelled", event=view_of(session, event))
     if people:
-        text = texts.render(T, name="cancelled", event=view_of(session, event))
         start_broadcast(session, text=text, recipients=people, subject=subject(event.id),
                         period="cancel", now=now, kind=EVENT_CANCEL)
+    post_to_chats(session, told_chats(session, event.id), text, subject=subject(event.id),
+                  period="cancel", now=now, author=person)
     return event, len(people)
 
 
-def _unsent(event: Event) -> sa.ColumnElement[bool]:
-    return sa.and_(col(Notification.kind) == EVENT_NOTICE,
+def _unsent(event: Event, kind: str) -> sa.ColumnElement[bool]:
+    """The notice's rows of `kind` still waiting: EVENT_NOTICE a member's, BROADCAST a
+    group's or channel's."""
+    return sa.and_(col(Notification.kind) == kind,
                    col(Notification.subject) == subject(event.id or 0),
+                   col(Notification.period) == NOTICE,
                    col(Notification.status) == NotificationStatus.PENDING)
 
 
-def _restate_unsent(session: Session, event: Event, text: str) -> None:
-    session.execute(sa.update(Notification).where(_unsent(event)).values(text=text))
+def _restate_unsent(session: Session, event: Event, view: EventView) -> None:
+    for kind, in_chat in ((EVENT_NOTICE, False), (BROADCAST, True)):
+        session.execute(sa.update(Notification).where(_unsent(event, kind)).values(
+            text=notice_text(view, in_chat=in_chat)))
 
 
 def _drop_unsent(session: Session, event: Event) -> None:
-    session.execute(sa.update(Notification).where(_unsent(event)).values(
-        status=NotificationStatus.SKIPPED, last_error="event cancelled"))
+    for kind in (EVENT_NOTICE, BROADCAST):
+        session.execute(sa.update(Notification).where(_unsent(event, kind)).values(
+            status=NotificationStatus.SKIPPED, last_error="event cancelled"))

@@ -25,6 +25,7 @@ from tracker.errors import DomainError, Forbidden, NotFound
 from tracker.events.view import EventView, audience_ids, view_of
 from tracker.models import (
     Broadcast,
+    ClusterChat,
     Event,
     EventAudience,
     EventStatus,
@@ -35,7 +36,7 @@ from tracker.models import (
 )
 from tracker.notifications.broadcast import start_broadcast
 from tracker.notifications.outbox import enqueue
-from tracker.notifications.rules import EVENT_APPROVAL, EVENT_DECISION, EVENT_NOTICE
+from tracker.notifications.rules import BROADCAST, EVENT_APPROVAL, EVENT_DECISION, EVENT_NOTICE
 
 T = "messages/event.j2"
 B = "texts/buttons.j2"
@@ -107,8 +108,12 @@ def create_event(session: Session, new: NewEvent, creator: Person, now: datetime
     return event
 
 
-def notice_text(view: EventView) -> str:
-    return texts.render(T, name="notice", event=view)
+NOTICE = "notice"  # the period of the notice's rows: a member's and a chat's
+
+
+def notice_text(view: EventView, *, in_chat: bool = False) -> str:
+    """The notice as a member gets it, or as a group or channel does (no buttons there)."""
+    return texts.render(T, name="notice", event=view, in_chat=in_chat)
 
 
 def member_buttons(event_id: int) -> list[list[tuple[str, str]]]:
@@ -128,10 +133,11 @@ def announce(session: Session, event: Event, now: datetime,
     """Every member of the audience gets the notice (the starter sees its progress)."""
     assert event.id is not None
     recipients = audience(session, event)
-    text = notice_text(view_of(session, event))
+    view = view_of(session, event)
+    text = notice_text(view)
     broadcast = start_broadcast(
         session, text=text, recipients=recipients,
-        subject=subject(event.id), period="notice", now=now,
+        subject=subject(event.id), period=NOTICE, now=now,
         # Nobody to tell: no "0 / 0" progress message (the secretary's reply says so).
         started_by=started_by if recipients else None,
         kind=EVENT_NOTICE, buttons=member_buttons(event.id))
@@ -140,7 +146,8 @@ def announce(session: Session, event: Event, now: datetime,
     # chat is not a person told, so counts and change notices leave it out.
     post_to_chats(session, chats_of(session, None if event.all_members
                                     else audience_ids(session, event.id)),
-                  text, subject=subject(event.id), period="notice", now=now,
+                  notice_text(view, in_chat=True), subject=subject(event.id), period=NOTICE,
+                  now=now,
                   author=started_by)
     return broadcast
 
@@ -223,12 +230,24 @@ def _tell_creator(session: Session, event: Event, creator: Person | None, now: d
             person=creator, text=text, not_before=now, now=now)
 
 
+# A notice that reached someone, or may have (in flight, in doubt): its changes must follow.
+REACHED = (NotificationStatus.SENT, NotificationStatus.SENDING, NotificationStatus.UNKNOWN)
+
+
 def told_people(session: Session, event_id: int) -> Sequence[Person]:
-    """Everyone the notice reached or may have reached (sent, in flight, in doubt)."""
-    reached = (NotificationStatus.SENT, NotificationStatus.SENDING, NotificationStatus.UNKNOWN)
+    """Everyone the notice reached or may have reached."""
     return list(session.exec(
         select(Person).join(Notification, col(Notification.person_id) == Person.id)
         .where(col(Notification.kind) == EVENT_NOTICE,
                col(Notification.subject) == subject(event_id),
-               col(Notification.status).in_(reached))
+               col(Notification.status).in_(REACHED))
         .order_by(col(Person.id))))
+
+
+def told_chats(session: Session, event_id: int) -> list[ClusterChat]:
+    """The groups and channels the notice reached or may have reached, if still linked."""
+    posted = select(Notification.chat_id).where(
+        col(Notification.kind) == BROADCAST, col(Notification.subject) == subject(event_id),
+        col(Notification.period) == NOTICE, col(Notification.status).in_(REACHED))
+    return list(session.exec(select(ClusterChat).where(col(ClusterChat.chat_id).in_(posted))
+                             .order_by(col(ClusterChat.id))))
