@@ -121,6 +121,17 @@ async def told(env: BotEnv, telegram_id: int, start: str = "📣") -> dict:
     return found[0]
 
 
+async def move_to_a_new_place(user, event_id: int) -> None:
+    """The secretary changes the event's place to “Yeni salon ODD” and confirms."""
+    await user.send(f"/etkinlikdegistir {event_id}")
+    field = await user.next_message()
+    await user.press(field, "Yer")
+    await user.next_message()
+    confirm = await answer(user, f"Yeni salon {ODD}", f"→ Yeni salon {ODD}")
+    await user.press(confirm, "✅ Kaydet ve bildir")
+    await user.next_message()
+
+
 def rsvps(env: BotEnv, event_id: int) -> dict[int, str]:
     with Session(env.engine) as session:
         rows = session.exec(select(Person.telegram_user_id, Rsvp.answer)
@@ -381,13 +392,7 @@ async def test_change_and_cancel_are_told_once_each(bot_env):
         assert "📍" not in change["text"]  # the place did not change
 
     # The place, then a cancellation.
-    await user.send(f"/etkinlikdegistir {event_id}")
-    field = await user.next_message()
-    await user.press(field, "Yer")
-    await user.next_message()
-    confirm = await answer(user, f"Yeni salon {ODD}", f"→ Yeni salon {ODD}")
-    await user.press(confirm, "✅ Kaydet ve bildir")
-    await user.next_message()
+    await move_to_a_new_place(user, event_id)
     for t in (5001, 5002):
         change = await told(bot_env, t, "🔔 Etkinlikte değişiklik")
         assert f"📍 İzmir Ticaret Odası → Yeni salon {ODD}" in change["text"]
@@ -435,13 +440,7 @@ async def test_a_linked_group_hears_the_notice_its_change_and_its_cancellation(b
     assert "özel mesajla da gelir" in notice["text"] and "reply_markup" not in notice
     await bot_env.app.sender.drain()
 
-    await user.send(f"/etkinlikdegistir {event_id}")
-    field = await user.next_message()
-    await user.press(field, "Yer")
-    await user.next_message()
-    confirm = await answer(user, f"Yeni salon {ODD}", f"→ Yeni salon {ODD}")
-    await user.press(confirm, "✅ Kaydet ve bildir")
-    await user.next_message()
+    await move_to_a_new_place(user, event_id)
     change = (await group.wait_for(lambda m: m.get("text", "").startswith("🔔")))[0]
     assert f"📍 İzmir Ticaret Odası → Yeni salon {ODD}" in change["text"]
     assert "düğme" not in change["text"] and "reply_markup" not in change

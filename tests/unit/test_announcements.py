@@ -113,6 +113,14 @@ def test_audiences_chats_and_a_notice_written_twice(engine):
         assert len(session.exec(select(ClusterChat)).all()) == 1
 
 
+def _admin_and_secretary(session) -> tuple[Person, Person]:
+    admin = Person(display_name="Admin", role=Role.ADMIN, telegram_user_id=1)
+    creator = Person(display_name="Sekreter", role=Role.SECRETARY, telegram_user_id=2)
+    session.add_all([admin, creator])
+    session.flush()
+    return admin, creator
+
+
 def test_an_event_notice_is_posted_once_in_its_clusters_chats(engine):
     from datetime import timedelta
 
@@ -120,10 +128,7 @@ def test_an_event_notice_is_posted_once_in_its_clusters_chats(engine):
 
     with session_scope(engine) as session:
         people = _people(session, {"a": ["organik-gida"], "b": ["inoviz"]})
-        admin = Person(display_name="Admin", role=Role.ADMIN, telegram_user_id=1)
-        creator = Person(display_name="Sekreter", role=Role.SECRETARY, telegram_user_id=2)
-        session.add_all([admin, creator])
-        session.flush()
+        admin, creator = _admin_and_secretary(session)
         organik = cluster_by_code(session, "organik-gida")
         link(session, organik, -1001, "Organik grup", admin, NOW)
         link(session, cluster_by_code(session, "inoviz"), -1002, "İnoviz grup", admin, NOW)
@@ -148,10 +153,7 @@ def _event_in_chats(session, place: str = "Salon"):
     from tracker.events.publish import NewEvent, create_event
 
     _people(session, {"a": ["organik-gida"]})
-    admin = Person(display_name="Admin", role=Role.ADMIN, telegram_user_id=1)
-    creator = Person(display_name="Sekreter", role=Role.SECRETARY, telegram_user_id=2)
-    session.add_all([admin, creator])
-    session.flush()
+    admin, creator = _admin_and_secretary(session)
     organik = cluster_by_code(session, "organik-gida")
     link(session, organik, -1001, "Organik grup", admin, NOW)
     link(session, organik, -1003, "Organik kanal", admin, NOW)
