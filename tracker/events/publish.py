@@ -147,8 +147,7 @@ def announce(session: Session, event: Event, now: datetime,
     post_to_chats(session, chats_of(session, None if event.all_members
                                     else audience_ids(session, event.id)),
                   notice_text(view, in_chat=True), subject=subject(event.id), period=NOTICE,
-                  now=now,
-                  author=started_by)
+                  now=now, author=started_by)
     return broadcast
 
 
