@@ -29,12 +29,9 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import TypeVar
 
 import aiosmtplib
 from aiosmtplib.email import flatten_message
@@ -42,9 +39,9 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.background import BackgroundSender
 from kume.config import Config
 from tracker.clock import Clock
-from tracker.db import session_scope
 from tracker.mail.message import MailIdentity, Outgoing, UnsafeHeader, build_message
 from tracker.mail.outbox import (
     MailClaim,
@@ -57,7 +54,6 @@ from tracker.mail.outbox import (
 from tracker.models import MailMessage, MailStatus
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -132,9 +128,11 @@ class _Halt(Exception):
         self.code = code
 
 
-class MailSender:
+class MailSender(BackgroundSender):
+    task_name = "mail-sender"
+
     def __init__(self, engine: Engine, clock: Clock, settings: MailSettings):
-        self.engine = engine
+        super().__init__(engine, threads=1, thread_name="mail")
         self.clock = clock
         self.settings = settings
         self.limits = settings.limits
@@ -144,11 +142,7 @@ class MailSender:
         self._failures = 0  # failed connections in a row
         self._totals: Counter[str] = Counter()
         self._halted: tuple[str, str] | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
-        self._woken: asyncio.Event | None = None
         self._lock: asyncio.Lock | None = None
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="mail")
         # A mail the server took, recorded `sent` in the same transaction as the next claim
         # (one commit per mail instead of two): (row id, Message-ID, when).
         self._unrecorded: tuple[int, str, datetime] | None = None
@@ -166,34 +160,9 @@ class MailSender:
                 await self._disconnect()
         return self._report(self._totals - before)
 
-    def start(self) -> None:
-        """Send continuously from now on (a running bot)."""
-        if self._task is None or self._task.done():
-            self._stopping = False
-            self._task = asyncio.create_task(self._run(), name="mail-sender")
-
-    async def stop(self) -> None:
-        """Stop taking mails; the one on the wire finishes and is recorded."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping = True
-        self.wake()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), self.settings.timeout + 5)
-        except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def wake(self) -> None:
-        """Mails were queued in this process: look now, not at the next poll."""
-        if self._woken is not None:
-            self._woken.set()
+    def _stop_grace(self) -> float:
+        """The mail on the wire finishes and is recorded."""
+        return self.settings.timeout + 5
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -455,13 +424,6 @@ class MailSender:
                           failed=counts["failed"], skipped=counts["skipped"],
                           unknown=counts["unknown"], retried=counts["retried"],
                           halted=halted, reason=reason)
-
-    async def _db(self, work: Callable[[Session], T]) -> T:
-        def run() -> T:
-            with session_scope(self.engine) as session:
-                return work(session)
-
-        return await asyncio.get_running_loop().run_in_executor(self._executor, run)
 
 
 def _due_in(session: Session, clock: Clock, linger: float) -> float | None:

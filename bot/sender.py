@@ -39,11 +39,10 @@ import logging
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -52,11 +51,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 
 from bot import callbacks
+from bot.background import BackgroundSender
 from bot.fit import fit_message
 from bot.pacing import ChatPacing, Reservation, SendLimits, SlidingWindow
 from tracker.calendar import CalendarSettings
 from tracker.clock import Clock
-from tracker.db import session_scope
 from tracker.models import Broadcast, Notification, NotificationStatus, Person
 from tracker.notifications.blocked import record_blocked
 from tracker.notifications.broadcast import (
@@ -78,7 +77,6 @@ __all__ = ["OutboxSender", "SendLimits", "SendReport"]
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
 HALT_PAUSE = 60.0  # a running bot whose token was refused tries again after this long
 STOP_GRACE = 15.0  # seconds stop() lets the sends in flight finish and be recorded
 
@@ -97,11 +95,17 @@ class SendReport:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-class OutboxSender:
+class OutboxSender(BackgroundSender):
+    task_name = "outbox-sender"
+
     def __init__(self, bot: Bot, engine: Engine, clock: Clock, calendar: CalendarSettings,
                  limits: SendLimits | None = None):
+        # The sender's database work in threads of its own. SQLite takes one writer at a time
+        # and a writer that finds it busy sleeps in steps of up to 100 ms, so several threads
+        # writing at once are slower than one: one thread there, a few on PostgreSQL.
+        super().__init__(engine, threads=1 if engine.dialect.name == "sqlite" else 4,
+                         thread_name="outbox")
         self.bot = bot
-        self.engine = engine
         self.clock = clock
         self.calendar = calendar
         self.limits = limits or SendLimits()
@@ -115,21 +119,13 @@ class OutboxSender:
         self._claim_time = 0.01  # seconds a claim takes (a moving average)
         self._totals: Counter[str] = Counter()
         self._halted: str | None = None
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()  # one dispatcher per sender
         # Created in the running loop (asyncio primitives bind to it on first use).
-        self._woken: asyncio.Event | None = None
         self._stopped: asyncio.Event | None = None
         self._slots: asyncio.Semaphore | None = None
         self._idle: asyncio.Condition | None = None
         self._idle_asked = 0
         self._idle_seen = 0
-        # The sender's database work in threads of its own. SQLite takes one writer at a time
-        # and a writer that finds it busy sleeps in steps of up to 100 ms, so several threads
-        # writing at once are slower than one: one thread there, a few on PostgreSQL.
-        workers = 1 if engine.dialect.name == "sqlite" else 4
-        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="outbox")
 
     # -- the public face ------------------------------------------------------------------------
 
@@ -145,39 +141,18 @@ class OutboxSender:
                 await self._dispatch(forever=False)
         return self._report(self._totals - before)
 
-    def start(self) -> None:
-        """Send continuously from now on (a running bot)."""
-        if not self.running:
-            self._stopping = False
-            self._primitives()
-            assert self._stopped is not None
-            self._stopped.clear()
-            self._task = asyncio.create_task(self._run(), name="outbox-sender")
+    def _before_start(self) -> None:
+        self._primitives()
+        assert self._stopped is not None
+        self._stopped.clear()
 
-    async def stop(self) -> None:
-        """Stop taking rows; let the sends in flight finish and be recorded."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping = True
+    def _on_stop(self) -> None:
+        """The sends in flight finish and are recorded; a wait for a chat's turn ends now."""
         if self._stopped is not None:
             self._stopped.set()
-        self.wake()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), STOP_GRACE + 5)
-        except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def wake(self) -> None:
-        """Rows were queued in this process: look now, not at the next poll."""
-        if self._woken is not None:
-            self._woken.set()
+    def _stop_grace(self) -> float:
+        return STOP_GRACE + 5
 
     async def queue_broadcast(self, *, text: str, recipients: Sequence[Person], subject: str,
                               period: str, started_by: Person | None = None,
@@ -544,13 +519,6 @@ class OutboxSender:
             sent=counts["sent"], skipped=counts["skipped"], failed=counts["failed"],
             blocked=counts["blocked"], unknown=counts["unknown"], retried=counts["retried"],
             halted=self._halted, by_status=dict(counts))
-
-    async def _db(self, work: Callable[[Session], T]) -> T:
-        def run() -> T:
-            with session_scope(self.engine) as session:
-                return work(session)
-
-        return await asyncio.get_running_loop().run_in_executor(self._executor, run)
 
 
 def _retry_seconds(exc: RetryAfter) -> float:
