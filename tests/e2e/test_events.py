@@ -121,15 +121,15 @@ async def told(env: BotEnv, telegram_id: int, start: str = "📣") -> dict:
     return found[0]
 
 
-async def move_to_a_new_place(user, event_id: int) -> None:
-    """The secretary changes the event's place to “Yeni salon ODD” and confirms."""
+async def move_to_a_new_place(user, event_id: int) -> dict:
+    """The secretary changes the event's place to “Yeni salon ODD” and confirms; the reply."""
     await user.send(f"/etkinlikdegistir {event_id}")
     field = await user.next_message()
     await user.press(field, "Yer")
     await user.next_message()
     confirm = await answer(user, f"Yeni salon {ODD}", f"→ Yeni salon {ODD}")
     await user.press(confirm, "✅ Kaydet ve bildir")
-    await user.next_message()
+    return await user.next_message()
 
 
 def rsvps(env: BotEnv, event_id: int) -> dict[int, str]:
@@ -440,7 +440,8 @@ async def test_a_linked_group_hears_the_notice_its_change_and_its_cancellation(b
     assert "özel mesajla da gelir" in notice["text"] and "reply_markup" not in notice
     await bot_env.app.sender.drain()
 
-    await move_to_a_new_place(user, event_id)
+    saved = await move_to_a_new_place(user, event_id)
+    assert "Duyuruyu almış 1 kişiye ve 1 grup/kanala bildiriliyor." in saved["text"]
     change = (await group.wait_for(lambda m: m.get("text", "").startswith("🔔")))[0]
     assert f"📍 İzmir Ticaret Odası → Yeni salon {ODD}" in change["text"]
     assert "düğme" not in change["text"] and "reply_markup" not in change
@@ -448,7 +449,7 @@ async def test_a_linked_group_hears_the_notice_its_change_and_its_cancellation(b
     await user.send(f"/etkinlikiptal {event_id}")
     sure = await user.next_message()
     await user.press(sure, "Evet, iptal et")
-    await user.next_message()
+    assert "1 kişiye ve 1 grup/kanala bildiriliyor" in (await user.next_message())["text"]
     await group.wait_for(lambda m: m.get("text", "").startswith("❌ Etkinlik iptal edildi"))
     await bot_env.app.sender.drain()
     heard = [m.get("text", "")[:1] for m in group.messages if m.get("text", "")[:1] in "📣🔔❌"]

@@ -179,7 +179,9 @@ def test_a_change_reaches_the_chats_that_had_the_notice_once_without_buttons(eng
 
     with session_scope(engine) as session:
         made, creator = _event_in_chats(session)
-        change_event(session, made.id, creator, Change(place="Yeni salon"), NOW, revision=1)
+        _, told = change_event(session, made.id, creator, Change(place="Yeni salon"), NOW,
+                               revision=1)
+        assert (told.people, told.chats) == (0, 1)  # the member's notice had not gone yet
         assert _chat_rows(session) == [
             (-1001, "notice", "sent"), (-1003, "notice", "pending"), (-1001, "r2", "pending")]
         rows = {(r.chat_id, r.period): r for r in session.exec(
@@ -199,7 +201,8 @@ def test_a_cancellation_reaches_the_chats_told_and_drops_the_copy_still_waiting(
 
     with session_scope(engine) as session:
         made, creator = _event_in_chats(session)
-        cancel_event(session, made.id, creator, NOW)
+        _, told = cancel_event(session, made.id, creator, NOW)
+        assert (told.people, told.chats) == (0, 1)
         assert _chat_rows(session) == [
             (-1001, "notice", "sent"), (-1003, "notice", "skipped"), (-1001, "cancel", "pending")]
         cancelled = session.exec(select(Notification).where(

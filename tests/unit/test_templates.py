@@ -1097,11 +1097,12 @@ SAMPLES["messages/event.j2"] = [
      "draft": NS(starts_at=WHEN, place=None, online_url="https://b.org/?<&>")},
     {"name": "change_confirm", "event": EVENT,
      "draft": NS(starts_at=None, place=ODD, online_url=None)},
-    {"name": "change_saved", "event": EVENT, "told": 1200},
-    {"name": "change_saved", "event": EVENT, "told": 0},
+    {"name": "change_saved", "event": EVENT, "told": 1200, "chats": 2},
+    {"name": "change_saved", "event": EVENT, "told": 0, "chats": 1},
+    {"name": "change_saved", "event": EVENT, "told": 0, "chats": 0},
     {"name": "change_dropped"},
     {"name": "cancel_confirm", "event": EVENT},
-    {"name": "cancel_saved", "event": EVENT, "told": 3},
+    {"name": "cancel_saved", "event": EVENT, "told": 3, "chats": 0},
 ]
 SAMPLES["messages/draft_expired.j2"] += [{"kind": "event"}, {"kind": "event_change"}]
 SAMPLES["messages/cancelled.j2"] += [{"had_dialog": True, "kind": "event"}]

@@ -142,7 +142,7 @@ class EventChangeDialog(StepEngine):
             return refusal_of(error)
         service.close(here.session, here.dialog)
         return Turn(None, self.say("change_saved", event=view_of(here.session, event),
-                                   told=told))
+                                   told=told.people, chats=told.chats))
 
 
 class EventOnly(DialogData):
@@ -182,7 +182,7 @@ class EventCancelDialog(StepEngine):
             return refusal_of(error)
         service.close(here.session, here.dialog)
         return Turn(None, self.say("cancel_saved", event=view_of(here.session, event),
-                                   told=told))
+                                   told=told.people, chats=told.chats))
 
 
 class EventRejectDialog(StepEngine):

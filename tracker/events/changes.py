@@ -45,6 +45,14 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Told:
+    """Who hears of a change or a cancellation: people told, and groups or channels."""
+
+    people: int = 0
+    chats: int = 0
+
+
+@dataclass(frozen=True)
 class Was:
     starts_at: datetime
     place: str | None
@@ -64,9 +72,9 @@ def changeable(session: Session, event_id: int, person: Person, now: datetime, *
 
 
 def change_event(session: Session, event_id: int, person: Person, change: Change,
-                 now: datetime, *, revision: int) -> tuple[Event, int]:
+                 now: datetime, *, revision: int) -> tuple[Event, Told]:
     """Apply `change` (asked about `revision`: a change made meanwhile is not overwritten
-    unseen) and tell everyone told; the number of people told."""
+    unseen) and tell everyone told."""
     event = changeable(session, event_id, person, now, for_update=True)
     assert event.id is not None
     if event.revision != revision:
@@ -89,21 +97,21 @@ def change_event(session: Session, event_id: int, person: Person, change: Change
     _restate_unsent(session, event, view)
     people = told_people(session, event.id)
     if event.status != EventStatus.PUBLISHED:
-        return event, 0
+        return event, Told()
     period = f"r{event.revision}"
     if people:
         text = texts.render(T, name="changed", event=view, was=was)
         start_broadcast(session, text=text, recipients=people, subject=subject(event.id),
                         period=period, now=now, kind=EVENT_CHANGE,
                         buttons=member_buttons(event.id)[1:])
-    post_to_chats(session, told_chats(session, event.id),
-                  texts.render(T, name="changed", event=view, was=was, in_chat=True),
-                  subject=subject(event.id), period=period, now=now, author=person)
-    return event, len(people)
+    chats = post_to_chats(session, told_chats(session, event.id),
+                          texts.render(T, name="changed", event=view, was=was, in_chat=True),
+                          subject=subject(event.id), period=period, now=now, author=person)
+    return event, Told(len(people), chats)
 
 
 def cancel_event(session: Session, event_id: int, person: Person,
-                 now: datetime) -> tuple[Event, int]:
+                 now: datetime) -> tuple[Event, Told]:
     event = changeable(session, event_id, person, now, for_update=True)
     assert event.id is not None
     was_published = event.status == EventStatus.PUBLISHED
@@ -113,15 +121,15 @@ def cancel_event(session: Session, event_id: int, person: Person,
     session.flush()
     _drop_unsent(session, event)
     if not was_published:
-        return event, 0
+        return event, Told()
     people = told_people(session, event.id)
     text = texts.render(T, name="cancelled", event=view_of(session, event))
     if people:
         start_broadcast(session, text=text, recipients=people, subject=subject(event.id),
                         period="cancel", now=now, kind=EVENT_CANCEL)
-    post_to_chats(session, told_chats(session, event.id), text, subject=subject(event.id),
-                  period="cancel", now=now, author=person)
-    return event, len(people)
+    chats = post_to_chats(session, told_chats(session, event.id), text,
+                          subject=subject(event.id), period="cancel", now=now, author=person)
+    return event, Told(len(people), chats)
 
 
 def _unsent(event: Event, kind: str) -> sa.ColumnElement[bool]:
