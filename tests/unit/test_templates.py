@@ -1106,6 +1106,9 @@ SAMPLES["messages/event.j2"] = [
 ]
 SAMPLES["messages/draft_expired.j2"] += [{"kind": "event"}, {"kind": "event_change"}]
 SAMPLES["messages/cancelled.j2"] += [{"had_dialog": True, "kind": "event"}]
+MACRO_SAMPLES["texts/dialog_kinds.j2"] = {  # every kind: tests/unit/test_dialog_kinds.py
+    "draft_of": [{"kind": "bulletin"}, {"kind": "no-such-kind"}],
+    "command_of": [{"kind": "event"}, {"kind": "no-such-kind"}]}
 MACRO_SAMPLES["texts/buttons.j2"].update({
     "default_action": one(code="E3.1.4"),
     "audience_cluster": [{"name": CLUSTER.name * 3, "ticked": t} for t in (True, False)],
@@ -1284,10 +1287,11 @@ def all_templates() -> list[str]:
 
 
 def is_macro_file(name: str) -> bool:
-    """Only macros, imports and blank text at the top level: nothing to render as a whole."""
+    """Only macros, imports, values the macros share and blank text at the top level: nothing
+    to render as a whole."""
     body = texts._env_for(name).parse((ROOT / name).read_text(encoding="utf-8")).body
     for node in body:
-        if isinstance(node, nodes.Macro | nodes.Import | nodes.FromImport):
+        if isinstance(node, nodes.Macro | nodes.Import | nodes.FromImport | nodes.Assign):
             continue
         if isinstance(node, nodes.Output) and all(
             isinstance(part, nodes.TemplateData) and not part.data.strip() for part in node.nodes
