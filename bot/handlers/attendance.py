@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from bot import callbacks
 from bot.context import KumeContext, in_session
 from bot.handlers.common import Sender, for_person, refusal, registered, sender, unregistered
+from bot.handlers.dialogs import open_dialog
 from bot.render import message
 from bot.replies import Outcome, deliver
 from tracker import texts
@@ -32,7 +33,7 @@ from tracker.people import person_by_telegram
 
 T = "messages/attendance.j2"
 BUTTONS = "texts/attendance.j2"
-MANUAL = "elle"  # "/yoklama <id> elle": the button that asks for a head count
+MANUAL = "elle"  # "/yoklama <id> elle": the button that opens the head count dialog
 LISTED = 10  # events listed under the usage
 
 
@@ -63,6 +64,9 @@ async def yoklama(update: Update, context: KumeContext, arg: str | None) -> None
     svc = context.services
     event_ref, _, rest = (arg or "").strip().partition(" ")
     rest = rest.strip()
+    if rest == MANUAL:  # the QR message's button: a dialog asks for the number
+        await open_dialog(update, context, "yoklama", "head_count", event_ref)
+        return
 
     def work(session: Session) -> Outcome | Qr:
         person = registered(session, who)
@@ -75,8 +79,6 @@ async def yoklama(update: Update, context: KumeContext, arg: str | None) -> None
                                              events=_events_of(session, person)))
             event = event_for_attendance(session, person, event_ref)
             count = scanned(session, event.id or 0)
-            if rest == MANUAL:
-                return Outcome().add(message("attendance", name="head_count_ask", event=event))
             if rest:
                 saved = set_head_count(session, event, rest, svc.clock.now())
                 return Outcome().add(message("attendance", name="head_count_saved",

@@ -87,20 +87,35 @@ async def test_yoklama_qr_and_head_count_only_for_the_events_people(bot_env):
     assert "photo" in qr and link in qr["caption"]
     assert qr["caption"].startswith("<b>Organik</b> & gıda buluşması · yoklama")
     assert buttons(qr) == ["✍️ Elle sayı gir"]
+    # The button asks for the number; a wrong answer is explained and asked again.
     await secretary.press(qr, "✍️ Elle sayı gir")
     ask = await secretary.next_message()
-    assert f"/yoklama {event_id} 25" in ask["text"]
-    await secretary.send(f"/yoklama {event_id} yirmi beş")
-    assert (await secretary.next_message())["text"].startswith("⛔ “yirmi beş” bir sayı")
-    await secretary.send(f"/yoklama {event_id} 1.250")
+    assert "Kodu okutmadan katılanların sayısını yazın" in ask["text"]
+    assert buttons(ask) == ["Vazgeç"]
+    await secretary.send("yirmi beş")
+    again = await secretary.next_message()
+    assert again["text"].startswith("⚠️ “yirmi beş” bir sayı olarak okunamadı")
+    assert "Kodu okutmadan katılanların sayısını yazın" in again["text"]
+    await secretary.send("1.250")
     saved = await secretary.next_message()
     assert "elle girilen katılımcı sayısı: 1.250" in saved["text"]
+    await secretary.send("30")  # the dialog has ended: a number alone changes nothing now
+    assert "1.250" not in (await secretary.next_message())["text"]
+    # Typed in one go, as before.
+    await secretary.send(f"/yoklama {event_id} yirmi")
+    assert (await secretary.next_message())["text"].startswith("⛔ “yirmi” bir sayı")
+    await secretary.send(f"/yoklama {event_id} 1.250")
+    assert "elle girilen katılımcı sayısı: 1.250" in (await secretary.next_message())["text"]
 
     await other.send(f"/yoklama {event_id}")
     assert (await other.next_message())["text"].startswith(
         "⛔ “<b>Organik</b> & gıda buluşması” etkinliğini siz oluşturmadınız")
     await other.send(f"/yoklama {event_id} 3")
-    assert (await other.next_message())["text"].startswith("⛔")
+    refused = await other.next_message()
+    assert refused["text"].startswith("⛔")
+    # The button's data forged by someone else: refused before anything is asked.
+    await other.press_raw(refused["message_id"], f"c:yoklama {event_id} elle")
+    assert "siz oluşturmadınız" in (await other.next_message())["text"]
     await agency.send(f"/yoklama {event_id}")
     assert link in (await agency.next_message())["caption"]
     await agency.send("/yoklama 99999")

@@ -10,7 +10,7 @@ from tracker.dialogs.registry import ENGINES
 
 COMMANDS = {"status": "/durum", "figures": "/gosterge", "notice": "/duyuru", "event": "/etkinlik",
             "event_change": "/etkinlikler", "event_cancel": "/etkinlikler",
-            "event_reject": "/etkinlikler", "bulletin": "/bulten"}
+            "event_reject": "/etkinlikler", "bulletin": "/bulten", "head_count": "/yoklama"}
 
 
 @pytest.mark.parametrize("kind", sorted(set(ENGINES) - {"firm"}))  # firm: asked, never resumed

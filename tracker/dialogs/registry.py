@@ -13,6 +13,7 @@ from tracker.dialogs.event import EventDialog
 from tracker.dialogs.event_manage import EventCancelDialog, EventChangeDialog, EventRejectDialog
 from tracker.dialogs.figures import FiguresDialog
 from tracker.dialogs.firm import FirmDialog
+from tracker.dialogs.head_count import HeadCountDialog
 from tracker.dialogs.status import StatusDialog
 
 ENGINES: dict[str, Engine] = {
@@ -22,6 +23,7 @@ ENGINES.update({engine.kind: engine for engine in (
     EventDialog(), EventChangeDialog(), EventCancelDialog(), EventRejectDialog())})
 ENGINES["notice"] = AnnounceDialog()
 ENGINES[BulletinDialog.kind] = BulletinDialog()
+ENGINES[HeadCountDialog.kind] = HeadCountDialog()
 
 
 def engine(kind: str) -> Engine:
