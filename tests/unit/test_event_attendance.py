@@ -363,3 +363,28 @@ def test_satisfaction_is_proposed_for_the_indicator_with_its_origin(engine, clus
     assert proposal is not None
     assert proposal.value == Decimal("4.5")
     assert proposal.source == "kume etkinlik yanıtları: 2 katılımcının ortalaması 4,5/5"
+
+
+def test_the_head_count_question_refuses_an_answer_once_the_event_is_cancelled(engine, clusters):
+    from bot.settings import BotSettings
+    from tracker.dialogs.base import ChoiceInput, Context, TextInput
+    from tracker.dialogs.registry import engine as dialog_engine
+
+    head_count = dialog_engine("head_count")
+    with session_scope(engine) as session:
+        secretary = Person(telegram_user_id=1, display_name="Sena", role=Role.SECRETARY)
+        session.add(secretary)
+        session.flush()
+        meeting = event(session, at(SUNDAY, 14), [clusters[0]], created_by=secretary.id)
+        ctx = Context(person=secretary, now=at(SUNDAY, 18), settings=BotSettings())
+        turn = head_count.start(session, ctx, str(meeting.id))
+        assert turn.dialog is not None
+        meeting.status = EventStatus.CANCELLED
+        session.add(meeting)
+        session.flush()
+        refused = head_count.handle(session, turn.dialog, ctx, TextInput("40"))
+        assert refused.dialog is not None  # asked again, with the reason
+        assert "yayımlanmış bir etkinlik değil" in refused.prompt.params["error"]
+        assert session.get(Event, meeting.id).manual_attendance is None
+        dropped = head_count.handle(session, turn.dialog, ctx, ChoiceInput("drop"))
+        assert dropped.dialog is None

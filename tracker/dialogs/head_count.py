@@ -26,6 +26,7 @@ from tracker.dialogs.base import (
 )
 from tracker.errors import DomainError
 from tracker.events.checkin import event_for_attendance, scanned, set_head_count
+from tracker.models import Event
 
 T = "messages/attendance.j2"
 
@@ -48,7 +49,11 @@ class HeadCountDialog(StepEngine):
                          HeadCount(event_id=event.id))
 
     def ask(self, here: Here[HeadCount]) -> Question:
-        event = event_for_attendance(here.session, here.ctx.person, str(here.data.event_id))
+        # Shown as it is; whether the count may still be entered is read's to say (with a
+        # reason, and “Vazgeç” beside it), so a cancelled event never leaves a question
+        # that cannot even be asked.
+        event = here.session.get(Event, here.data.event_id)
+        assert event is not None  # events are never deleted
         return Question({"event": event, "scanned": scanned(here.session, here.data.event_id)},
                         [[Choice("drop", button("drop_head_count"))]])
 
