@@ -539,6 +539,9 @@ def test_the_example_script_announces_an_event(db_url):
     assert "✅ Katılımınız kaydedildi: Organik tarımda sertifikasyon buluşması" in transcript
     assert "📎 etkinlik-1.ics" in transcript
     assert "Bildirilen: 1 · Katılacak: 1 · Katılamayacak: 0 · Bekleyen: 0" in transcript
+    # The head count at the door: a wrong answer explained, then stored.
+    assert "⚠️ “yirmi beş” bir sayı olarak okunamadı." in transcript
+    assert "elle girilen katılımcı sayısı: 25" in transcript
     engine = create_db_engine(db_url)
     try:
         with Session(engine) as session:
@@ -546,3 +549,4 @@ def test_the_example_script_announces_an_event(db_url):
     finally:
         engine.dispose()
     assert event.online_url == "https://meet.example.org/organik" and event.capacity == 40
+    assert event.manual_attendance == 25
