@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -19,7 +20,7 @@ from tracker.db import session_scope
 T = TypeVar("T")
 
 
-class BackgroundSender:
+class BackgroundSender(ABC):
     """Subclasses give `_run` (the loop, until `_stopping`) and may hook `_before_start` and
     `_on_stop`; `_woken` is created in the running loop by whoever first needs it (asyncio
     primitives bind to the loop they are first used in)."""
@@ -64,17 +65,18 @@ class BackgroundSender:
         if self._woken is not None:
             self._woken.set()
 
-    async def _run(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    async def _run(self) -> None: ...
 
-    def _before_start(self) -> None:
+    def _before_start(self) -> None:  # noqa: B027 (an optional hook: nothing by default)
         """Called in the running loop just before the task starts."""
 
-    def _on_stop(self) -> None:
+    def _on_stop(self) -> None:  # noqa: B027 (an optional hook: nothing by default)
         """Called when stopping, before the task is woken to see it."""
 
+    @abstractmethod
     def _stop_grace(self) -> float:
-        raise NotImplementedError
+        """Seconds that what is on the wire may take to finish when stopping."""
 
     async def _db(self, work: Callable[[Session], T]) -> T:
         def run() -> T:
