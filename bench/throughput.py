@@ -79,12 +79,13 @@ def texts_of(person: int) -> list[str]:
 
 
 class Statements:
-    """SQL statements run by an engine, from any thread."""
+    """SQL statements run by some engines, from any thread."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, *engines: Engine) -> None:
         self.count = 0
         self._lock = threading.Lock()
-        sa.event.listen(engine, "before_cursor_execute", self._seen)
+        for engine in engines:
+            sa.event.listen(engine, "before_cursor_execute", self._seen)
 
     def _seen(self, *_: Any) -> None:
         with self._lock:
@@ -97,13 +98,19 @@ def serve_kume() -> None:
     from telegram import Update
 
     from bot.app import build_application
+    from bot.context import services_of
     from bot.logs import quiet_http_logs
     from bot.settings import BotSettings
     from tracker.clock import Clock
 
     quiet_http_logs()
     engine = create_db_engine(os.environ["BENCH_DB"])
-    statements = Statements(engine)
+    base = os.environ["BENCH_BASE_URL"]
+    app = build_application(token=os.environ["BENCH_TOKEN"], engine=engine, clock=Clock(NOW),
+                            settings=BotSettings(tick_seconds=0), base_url=base)
+    # The handlers' own engine on PostgreSQL (none in a kume --before it).
+    async_engine = getattr(services_of(app), "async_engine", None)
+    statements = Statements(engine, *([async_engine.sync_engine] if async_engine else []))
     stats = Path(os.environ["BENCH_STATS"])
 
     def report(*_: Any) -> None:
@@ -111,9 +118,6 @@ def serve_kume() -> None:
         os.replace(stats.with_suffix(".tmp"), stats)
 
     signal.signal(signal.SIGUSR1, report)
-    base = os.environ["BENCH_BASE_URL"]
-    app = build_application(token=os.environ["BENCH_TOKEN"], engine=engine, clock=Clock(NOW),
-                            settings=BotSettings(tick_seconds=0), base_url=base)
     app.run_polling(allowed_updates=Update.ALL_TYPES)
 
 
@@ -385,6 +389,8 @@ async def measure(url: str, label: str, args: argparse.Namespace, tmp: Path) -> 
                 results.append(Result(label, load, name, Spread.of(rates), per_update, cpu,
                                       api_cpu, checks.get(name, ""), rates))
             print(show(results[-len(names):], args), flush=True)
+        if "dialog" in (args.loads or LOADS) and "kume" in names:
+            print(await in_process(engine, people, dialogs, results, label, args), flush=True)
         for name in ("before", "kume"):
             if name in bots:
                 print(f"{LABELS[name]}: memory (RSS) after the runs {bots[name].rss_mb():.0f} MiB",
@@ -394,6 +400,27 @@ async def measure(url: str, label: str, args: argparse.Namespace, tmp: Path) -> 
             await bot.stop()
         engine.dispose()
     return results
+
+
+async def in_process(engine: Engine, people: list[int], dialogs: list[dict[str, Any]],
+                     results: list[Result], label: str, args: argparse.Namespace) -> str:
+    """A dialog step's CPU in-process, raw, through the ORM alone and kume's (bench/floor.py),
+    and the ratio to the echo bot each would leave by CPU alone (bench.floor.ceiling)."""
+    from bench.floor import ceiling, step_costs
+
+    costs = await step_costs(engine, people, texts_of, lambda: reset_dialogs(engine, dialogs),
+                             args.repeat, NOW)
+    echo = next(r.cpu_ms_per_update for r in results
+                if (r.database, r.load, r.bot) == (label, "dialog", "echo"))
+    STEP_COSTS[label] = costs
+    parts = [f"{name} {ms:.2f} ms (~{ceiling(echo, ms):.2f}× echo by CPU)"
+             for name, ms in costs.items()]
+    return (f"{label:<10} dialog step in-process, CPU (echo bot {echo:.2f} ms/update): "
+            + " · ".join(parts))
+
+
+# The in-process step costs of each database (bench/floor.py), for --json.
+STEP_COSTS: dict[str, dict[str, float]] = {}
 
 
 def show(results: list[Result], args: argparse.Namespace) -> str:
@@ -446,7 +473,8 @@ def main(argv: list[str] | None = None) -> int:
         results = asyncio.run(bench(args, Path(tmp)))
     print("\nAll:\n" + show(results, args))
     if args.json:
-        args.json.write_text(json.dumps([asdict(r) for r in results], indent=2))
+        args.json.write_text(json.dumps({"runs": [asdict(r) for r in results],
+                                         "step_costs_ms": STEP_COSTS}, indent=2))
     return 0
 
 

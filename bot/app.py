@@ -130,6 +130,13 @@ class KumeApplication(Application):
             await mailer.stop()
         await super().stop()
 
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        # The asyncio engine's connections belong to this loop: closed before it ends.
+        async_engine = services_of(self).async_engine
+        if async_engine is not None:
+            await async_engine.dispose()
+
 
 def register_handlers(app: Application) -> None:
     private = filters.ChatType.PRIVATE

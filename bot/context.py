@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Session
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.mailer import MailSender
 from bot.sender import OutboxSender
 from bot.settings import BotSettings
+from bot.updates import WORKERS
 from tracker.clock import Clock
-from tracker.db import session_scope
+from tracker.db import async_twin, run_on_the_loop, session_scope
 from tracker.mail.outbox import mail_queued_in
 from tracker.notifications.outbox import queued_in
 
@@ -42,13 +44,13 @@ class Services:
     # Telegram calls still overlap. PostgreSQL runs them concurrently, its FOR UPDATEs guard.
     # An asyncio lock: a transaction waiting for its turn never holds up the event loop.
     database_turn: contextlib.AbstractAsyncContextManager[Any] = field(init=False)
-    # Where a transaction runs: see in_session.
-    on_the_loop: bool = field(init=False)
+    async_engine: AsyncEngine | None = field(init=False)
 
     def __post_init__(self) -> None:
         sqlite = self.engine.dialect.name == "sqlite"
         self.database_turn = asyncio.Lock() if sqlite else contextlib.nullcontext()
-        self.on_the_loop = sqlite
+        # PostgreSQL: a handler's transaction on the loop, its statements awaited (in_session).
+        self.async_engine = async_twin(self.engine, pool_size=WORKERS)
 
 
 @dataclass
@@ -88,15 +90,16 @@ async def in_session(
     """Run database work in one transaction; then wake the senders of what it queued
     (notifications, mails), so they go at once.
 
-    Where it runs: on PostgreSQL in a worker thread, since its queries wait on the server and
-    the event loop goes on meanwhile. On SQLite, on the event loop's own thread, unless the
-    work is `heavy`: SQLite works inside this process under the GIL, so a thread adds no
-    parallelism, only hand-offs of the GIL between it and the loop, which cost more CPU than
-    a dialog step's own work (bench/throughput.py: 0.49× → 0.62× of the echo bot's updates/s).
-    The price is that nothing else runs meanwhile, so work that may touch thousands of rows
-    (the scheduler's due work, a report built in the bot) says `heavy` and takes a thread. A
-    write lock held by another process (kume web, a command) is waited for in SQLite's busy
-    timeout; those transactions are short."""
+    Where it runs: on the event loop's own thread, unless the work is `heavy`. On PostgreSQL
+    through the asyncio engine (tracker.db.run_on_the_loop): each statement is awaited, so the
+    loop goes on while the server answers. On SQLite directly: SQLite works inside this process
+    under the GIL, so a thread adds no parallelism, only hand-offs of the GIL between it and the
+    loop, which cost more CPU than a dialog step's own work (bench/throughput.py: 0.49× → 0.62×
+    of the echo bot's updates/s); the price is that nothing else runs meanwhile. Work that may
+    touch thousands of rows (the scheduler's due work, a report built in the bot) says `heavy`
+    and takes a worker thread and the synchronous engine, so the loop is never held long. A
+    SQLite write lock held by another process (kume web, a command) is waited for in SQLite's
+    busy timeout; those transactions are short."""
     svc = services(context)
 
     def run() -> tuple[T, bool, bool]:
@@ -105,10 +108,13 @@ async def in_session(
         return result, queued_in(session), mail_queued_in(session)
 
     async with svc.database_turn:
-        if svc.on_the_loop and not heavy:
-            result, notifications, mails = run()
-        else:
+        if heavy:
             result, notifications, mails = await asyncio.to_thread(run)
+        elif svc.async_engine is not None:
+            result, session = await run_on_the_loop(svc.async_engine, work)
+            notifications, mails = queued_in(session), mail_queued_in(session)
+        else:
+            result, notifications, mails = run()
     if notifications:
         svc.sender.wake()
     if mails and svc.mailer is not None:
