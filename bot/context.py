@@ -11,10 +11,9 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Session
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
@@ -26,6 +25,9 @@ from tracker.clock import Clock
 from tracker.db import async_twin, run_on_the_loop, session_scope
 from tracker.mail.outbox import mail_queued_in
 from tracker.notifications.outbox import queued_in
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 T = TypeVar("T")
 

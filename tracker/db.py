@@ -6,14 +6,16 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import Session
-from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:
+    # Imported where used: SQLite never needs SQLAlchemy's asyncio layer (2 MiB, greenlet).
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +76,8 @@ def async_twin(engine: Engine, *, pool_size: int) -> AsyncEngine | None:
     connection turned out dead instead."""
     if engine.dialect.name != "postgresql":
         return None
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     return create_async_engine(engine.url.set(drivername="postgresql+asyncpg"),
                                pool_size=pool_size, max_overflow=pool_size)
 
@@ -125,6 +129,8 @@ async def run_on_the_loop(engine: AsyncEngine, work: Callable[[Session], T]) -> 
     A connection that died while idle in the pool (the server restarted) fails the first
     statement: the work is run once more on a fresh connection. Only then, never after a failed
     commit, which the server may have applied."""
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
     def in_sqlmodel_session(sync_session: orm.Session) -> T:
         assert isinstance(sync_session, Session)  # sqlmodel's AsyncSession makes its own kind
         return work(sync_session)
