@@ -383,6 +383,7 @@ async def test_change_and_cancel_are_told_once_each(bot_env):
     await user.next_message()
     await answer(user, "dün 10:00", "Bu tarih okunamadı")
     confirm = await answer(user, "13 Mayıs 15:30", "12 Mayıs 2014 14:00 → 13 Mayıs 2014 15:30")
+    assert "Kaydederseniz duyuruyu almış 2 kişiye değişiklik bildirilir." in confirm["text"]
     await user.press(confirm, "✅ Kaydet ve bildir")
     assert "Duyuruyu almış 2 kişiye bildiriliyor" in (await user.next_message())["text"]
 
@@ -399,6 +400,7 @@ async def test_change_and_cancel_are_told_once_each(bot_env):
 
     await user.send(f"/etkinlikiptal {event_id}")
     sure = await user.next_message()
+    assert "Duyuruyu almış 2 kişiye iptal bildirilir." in sure["text"]
     await user.press(sure, "Evet, iptal et")
     assert "Etkinlik iptal edildi" in (await user.next_message())["text"]
     for t in (5001, 5002):
@@ -448,6 +450,7 @@ async def test_a_linked_group_hears_the_notice_its_change_and_its_cancellation(b
 
     await user.send(f"/etkinlikiptal {event_id}")
     sure = await user.next_message()
+    assert "Duyuruyu almış 1 kişiye ve 1 grup/kanala iptal bildirilir." in sure["text"]
     await user.press(sure, "Evet, iptal et")
     assert "1 kişiye ve 1 grup/kanala bildiriliyor" in (await user.next_message())["text"]
     await group.wait_for(lambda m: m.get("text", "").startswith("❌ Etkinlik iptal edildi"))

@@ -9,8 +9,12 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import select
 
+from bot.settings import BotSettings
+from tracker import texts
 from tracker.calendar import CalendarSettings
 from tracker.db import session_scope
+from tracker.dialogs.base import ChoiceInput, Context, Prompt, TextInput
+from tracker.dialogs.registry import engine as dialog_engine
 from tracker.errors import DomainError
 from tracker.events import ics
 from tracker.events.changes import Change, change_event
@@ -22,6 +26,7 @@ from tracker.models import (
     Event,
     EventStatus,
     Notification,
+    NotificationStatus,
     Person,
     Role,
     RsvpAnswer,
@@ -128,3 +133,52 @@ def test_a_change_of_nothing_or_of_a_stale_revision_is_refused(engine):
         with pytest.raises(DomainError) as stale:
             change_event(session, made.id, creator, Change(place="Üçüncü"), NOW, revision=1)
         assert stale.value.code == "event_changed_meanwhile"
+
+
+def test_the_previews_of_a_change_and_a_cancellation_count_whom_they_will_tell(engine):
+    """Before the notice reached anyone, the previews say so instead of “everyone”; once it
+    reached people, they say how many."""
+    with session_scope(engine) as session:
+        creator = Person(display_name="Sekreter", role=Role.SECRETARY, telegram_user_id=7999)
+        session.add(creator)
+        members(session, 3)
+        session.flush()
+        made = create_event(session, NewEvent(
+            title="Toplantı", starts_at=NOW + timedelta(days=3), description="Kısa",
+            place="Salon", all_members=True), creator, NOW, approval=False)
+        ctx = Context(person=creator, now=NOW, settings=BotSettings())
+        change, cancel = dialog_engine("event_change"), dialog_engine("event_cancel")
+
+        def previews() -> tuple[str, str]:
+            turn = change.start(session, ctx, str(made.id))
+            assert turn.dialog is not None
+            turn = change.handle(session, turn.dialog, ctx, ChoiceInput("place"))
+            assert turn.dialog is not None
+            turn = change.handle(session, turn.dialog, ctx, TextInput("Başka salon"))
+            assert turn.dialog is not None and turn.dialog.step == "change_confirm"
+            change_text = render(turn.prompt)
+            change.handle(session, turn.dialog, ctx, ChoiceInput("drop"))
+            turn = cancel.start(session, ctx, str(made.id))
+            assert turn.dialog is not None
+            cancel_text = render(turn.prompt)
+            cancel.handle(session, turn.dialog, ctx, ChoiceInput("no"))
+            return change_text, cancel_text
+
+        before = previews()
+        assert "Duyuruyu henüz alan yok; kaydederseniz bundan sonra gidenler" in before[0]
+        assert "Duyuruyu henüz alan yok; bekleyen duyurular gönderilmez." in before[1]
+
+        notices = session.exec(select(Notification).where(
+            Notification.kind == EVENT_NOTICE)).all()
+        assert len(notices) == 3
+        for row in notices[:2]:  # two reached their people; one still waits
+            row.status = NotificationStatus.SENT
+            session.add(row)
+        session.flush()
+        after = previews()
+        assert "Kaydederseniz duyuruyu almış 2 kişiye değişiklik bildirilir." in after[0]
+        assert "Duyuruyu almış 2 kişiye iptal bildirilir." in after[1]
+
+
+def render(prompt: Prompt) -> str:
+    return texts.render(prompt.template, **prompt.params)

@@ -34,7 +34,7 @@ from tracker.dialogs.event import MAX_PLACE, MAX_URL, URL
 from tracker.errors import DomainError, NotFound
 from tracker.events.changes import Change, cancel_event, change_event, changeable
 from tracker.events.dates import EventDateError, parse_event_time
-from tracker.events.publish import get_event, pending_decision, reject
+from tracker.events.publish import get_event, pending_decision, reject, told_chats, told_count
 from tracker.events.view import view_of
 from tracker.turkish import clean
 
@@ -122,7 +122,8 @@ class EventChangeDialog(StepEngine):
     def ask_confirm(self, here: Here[ChangeDraft]) -> Question:
         choices = [[Choice("save", button("save_change"))],
                    [Choice("more", button("change_more")), Choice("drop", button("drop_event"))]]
-        return Question(self._shown(here), choices)
+        return Question({**self._shown(here), **to_be_told(here.session, here.data.event_id)},
+                        choices)
 
     def read_confirm(self, here: Here[ChangeDraft], value: Input) -> Reading[ChangeDraft]:
         key, draft = pressed(value), here.data
@@ -143,6 +144,13 @@ class EventChangeDialog(StepEngine):
         service.close(here.session, here.dialog)
         return Turn(None, self.say("change_saved", event=view_of(here.session, event),
                                    told=told.people, chats=told.chats))
+
+
+def to_be_told(session: Session, event_id: int) -> dict[str, int]:
+    """Whom a change or a cancellation would be told, as its preview counts them: the people
+    and linked chats the notice reached (tracker.events.changes tells the same)."""
+    return {"told": told_count(session, event_id),
+            "chats": len(told_chats(session, event_id))}
 
 
 class EventOnly(DialogData):
@@ -166,7 +174,8 @@ class EventCancelDialog(StepEngine):
         event = get_event(here.session, here.data.event_id)
         choices = [[Choice("yes", button("cancel_event_yes"))],
                    [Choice("no", button("cancel_event_no"))]]
-        return Question({"event": view_of(here.session, event)}, choices)
+        return Question({"event": view_of(here.session, event),
+                         **to_be_told(here.session, here.data.event_id)}, choices)
 
     def read(self, here: Here[EventOnly], value: Input) -> Reading[EventOnly]:
         key = pressed(value)

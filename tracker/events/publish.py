@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from tracker import texts
@@ -233,14 +234,24 @@ def _tell_creator(session: Session, event: Event, creator: Person | None, now: d
 REACHED = (NotificationStatus.SENT, NotificationStatus.SENDING, NotificationStatus.UNKNOWN)
 
 
+def _notice_reached(event_id: int) -> sa.ColumnElement[bool]:
+    """A member's notice of the event that reached them or may have."""
+    return sa.and_(col(Notification.kind) == EVENT_NOTICE,
+                   col(Notification.subject) == subject(event_id),
+                   col(Notification.status).in_(REACHED))
+
+
 def told_people(session: Session, event_id: int) -> Sequence[Person]:
     """Everyone the notice reached or may have reached."""
     return list(session.exec(
         select(Person).join(Notification, col(Notification.person_id) == Person.id)
-        .where(col(Notification.kind) == EVENT_NOTICE,
-               col(Notification.subject) == subject(event_id),
-               col(Notification.status).in_(REACHED))
-        .order_by(col(Person.id))))
+        .where(_notice_reached(event_id)).order_by(col(Person.id))))
+
+
+def told_count(session: Session, event_id: int) -> int:
+    """How many people told_people would give, counted by the database."""
+    return session.exec(select(func.count()).select_from(Notification)
+                        .where(_notice_reached(event_id))).one()
 
 
 def told_chats(session: Session, event_id: int) -> list[ClusterChat]:
