@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from tracker.models import Action, Dialog, DialogStatus, Person
@@ -24,6 +26,12 @@ _PERSON_AND_DIALOG = (
     .order_by(col(Dialog.id).desc())
     .limit(1)
 )
+
+
+_TABLE = Dialog.__table__  # type: ignore[attr-defined]
+_ADVANCE = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("dialog_id"))
+_SEEN = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("dialog_id")).values(
+    last_update_id=sa.bindparam("last_update_id"))
 
 
 def person_and_dialog(
@@ -113,31 +121,78 @@ def open_dialog(
 def advance(
     session: Session, dialog: Dialog, step: str, data: dict[str, Any], now: datetime
 ) -> None:
-    dialog.step = step
+    """The dialog moves to `step` with `data`: one UPDATE of its row.
+
+    Every answer typed into a dialog ends here, so a dialog loaded clean (the usual case) is
+    written by one statement of its own rather than by the ORM's flush; the object is then
+    told its new committed values, so nothing is left for the commit to flush either. The
+    unit of work had cost a step 20–30 % of its CPU (bench/floor.py: 0.97 → 0.68 ms on
+    SQLite, 1.17 → 0.94 ms on PostgreSQL). A dialog with other changes pending (or not yet in
+    the database) goes through the ORM as before."""
     # The dialog keeps its own key whatever data an engine hands over (see source_key).
     key = (dialog.data or {}).get("key") or data.get("key") or uuid.uuid4().hex
     # A new dict: SQLAlchemy's JSON column notices reassignment, not in-place changes.
-    dialog.data = {**data, "key": key}
-    dialog.revision += 1
-    dialog.updated_at = now
-    session.add(dialog)
-    session.flush()
+    values: dict[str, Any] = {"step": step, "data": {**data, "key": key},
+                              "revision": dialog.revision + 1, "updated_at": now}
+    state = sa.inspect(dialog)
+    if not state.persistent or state.modified:
+        for name, value in values.items():
+            setattr(dialog, name, value)
+        session.add(dialog)
+        session.flush()
+        return  # a pending update id is stored at the commit (_store_update_ids)
+    update_id = _pending_update_ids(session).pop(dialog.id, None)
+    if update_id is not None:
+        values["last_update_id"] = update_id
+    session.connection().execute(_ADVANCE, {"dialog_id": dialog.id, **values})
+    for name, value in values.items():
+        set_committed_value(dialog, name, value)
 
 
 def close(session: Session, dialog: Dialog) -> None:
+    _pending_update_ids(session).pop(dialog.id, None)  # the row goes: nothing to store
     session.delete(dialog)
     session.flush()
 
 
 def seen_update(session: Session, dialog: Dialog, update_id: int | None) -> bool:
-    """True if this Telegram update was applied already (getUpdates is at-least-once)."""
+    """True if this Telegram update was applied already (getUpdates is at-least-once).
+
+    Otherwise the update's id is stored with whatever the update does, in the same
+    transaction: by advance's UPDATE when the dialog moves on, else just before the commit
+    (_store_update_ids). Until then the dialog is not marked changed, so advance can write it
+    alone."""
     if update_id is None:
         return False
     if dialog.last_update_id is not None and update_id <= dialog.last_update_id:
         return True
-    dialog.last_update_id = update_id
-    session.add(dialog)
+    set_committed_value(dialog, "last_update_id", update_id)
+    _pending_update_ids(session)[dialog.id] = update_id
     return False
+
+
+_UPDATE_IDS = "kume_dialog_update_ids"
+
+
+def _pending_update_ids(session: orm.Session) -> dict[int | None, int]:
+    pending: dict[int | None, int] = session.info.setdefault(_UPDATE_IDS, {})
+    return pending
+
+
+@sa.event.listens_for(orm.Session, "after_rollback")
+def _forget_update_ids(session: orm.Session) -> None:
+    session.info.pop(_UPDATE_IDS, None)  # rolled back with the rest of the transaction
+
+
+@sa.event.listens_for(orm.Session, "before_commit")
+def _store_update_ids(session: orm.Session) -> None:
+    """The update ids seen_update took that advance did not store (an answer refused, a
+    dialog written through the ORM): stored now, in the transaction being committed."""
+    pending = session.info.pop(_UPDATE_IDS, None)
+    if pending:
+        connection = session.connection()
+        for dialog_id, update_id in pending.items():
+            connection.execute(_SEEN, {"dialog_id": dialog_id, "last_update_id": update_id})
 
 
 @dataclass
