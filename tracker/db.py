@@ -123,31 +123,36 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 async def run_on_the_loop(engine: AsyncEngine, work: Callable[[Session], T]) -> tuple[T, Session]:
     """session_scope's unit of work on an asyncio engine: `work` gets a plain (sqlmodel)
-    Session, its statements awaited underneath (AsyncSession.run_sync). Returns its result and
-    the session, for what it queued (inserted_tables).
+    Session, its statements awaited underneath (AsyncSession.run_sync), and the commit follows
+    in the same call (one greenlet for the whole transaction). Returns its result and the
+    session, for what it queued (inserted_tables).
 
     A connection that died while idle in the pool (the server restarted) fails the first
     statement: the work is run once more on a fresh connection. Only then, never after a failed
     commit, which the server may have applied."""
     from sqlmodel.ext.asyncio.session import AsyncSession
 
-    def in_sqlmodel_session(sync_session: orm.Session) -> T:
+    committing = False
+
+    def unit(sync_session: orm.Session) -> T:
+        nonlocal committing
         assert isinstance(sync_session, Session)  # sqlmodel's AsyncSession makes its own kind
-        return work(sync_session)
+        try:
+            result = work(sync_session)
+        except BaseException:
+            sync_session.rollback()
+            raise
+        committing = True
+        sync_session.commit()
+        return result
 
     for attempt in (1, 2):
         async with AsyncSession(engine, expire_on_commit=False) as session:
             try:
-                result = await session.run_sync(in_sqlmodel_session)
+                return await session.run_sync(unit), session.sync_session
             except sa.exc.DBAPIError as error:
-                await session.rollback()
-                if attempt == 1 and error.connection_invalidated:
+                if attempt == 1 and error.connection_invalidated and not committing:
                     logger.warning("database connection lost; the transaction is run again")
                     continue
                 raise
-            except BaseException:
-                await session.rollback()
-                raise
-            await session.commit()
-            return result, session.sync_session
     raise AssertionError("unreachable")
