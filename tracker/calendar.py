@@ -6,11 +6,12 @@ religious ones included) at the configured send time, which lies outside quiet h
 
 from __future__ import annotations
 
+import json
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
-
-import holidays
+from functools import cache, lru_cache
+from pathlib import Path
 
 from tracker.quarters import ISTANBUL, Quarter
 
@@ -28,9 +29,36 @@ class CalendarSettings:
     grace_days: int = 3  # after downtime, sends missed by more than this are summarised
 
 
+# Turkey's public holidays as the `holidays` library gives them, kept as a table of its answers
+# (tracker/holidays_tr.json; `python -m tracker.calendar` writes it anew): to give one country
+# the library imports the modules of all of its ~150, 12 MiB of the bot's ~120, where the table
+# is 25 KiB. A year outside the table asks the library itself. tests/unit/test_holiday_table.py
+# holds the table equal to the library's answers, so a new release of it cannot be missed.
+HOLIDAY_TABLE = Path(__file__).with_name("holidays_tr.json")
+TABLE_YEARS = range(2010, 2051)
+
+
+def library_holidays(years: range) -> dict[str, str]:
+    """The library's answer: ISO date → the holiday's Turkish name."""
+    import holidays
+
+    found = holidays.country_holidays("TR", years=list(years), language="tr")
+    return {day.isoformat(): name for day, name in sorted(found.items())}
+
+
+@cache
+def _table() -> dict[str, str]:
+    table: dict[str, str] = json.loads(HOLIDAY_TABLE.read_text(encoding="utf-8"))
+    return table
+
+
 @lru_cache(maxsize=64)
-def _holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("TR", years=year, language="tr")
+def _holidays(year: int) -> dict[date, str]:
+    if year in TABLE_YEARS:
+        found = {day: name for day, name in _table().items() if day.startswith(f"{year}-")}
+    else:
+        found = library_holidays(range(year, year + 1))
+    return {date.fromisoformat(day): name for day, name in found.items()}
 
 
 def holiday_name(day: date) -> str | None:
@@ -114,3 +142,16 @@ def reporting_quarter(now: datetime, settings: CalendarSettings) -> Quarter | No
 
 def is_locked(quarter: Quarter, now: datetime, settings: CalendarSettings) -> bool:
     return now >= lock_instant(quarter, settings)
+
+
+def write_holiday_table() -> None:
+    """Write tracker/holidays_tr.json from the installed `holidays` library."""
+    table = library_holidays(TABLE_YEARS)
+    HOLIDAY_TABLE.write_text(json.dumps(table, ensure_ascii=False, indent=0) + "\n",
+                             encoding="utf-8")
+    print(f"{HOLIDAY_TABLE}: {len(table)} holidays, {TABLE_YEARS.start}–{TABLE_YEARS.stop - 1}",
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    write_holiday_table()
