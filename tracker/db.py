@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+
 def normalise_url(url: str) -> str:
     """Accept URLs as people write them: `postgresql://user@host/db` means psycopg 3 here."""
     parsed = make_url(url)
