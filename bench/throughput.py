@@ -345,7 +345,10 @@ class Result:
     runs: list[float] = field(default_factory=list)
 
 
-async def measure(url: str, label: str, args: argparse.Namespace, tmp: Path) -> list[Result]:
+async def measure(url: str, label: str, args: argparse.Namespace,
+                  tmp: Path) -> tuple[list[Result], dict[str, float]]:
+    """The runs on one database, and its in-process step costs (none without kume's dialog
+    load)."""
     from tracker.setup import prepare_database
 
     engine = create_db_engine(url)
@@ -389,8 +392,15 @@ async def measure(url: str, label: str, args: argparse.Namespace, tmp: Path) -> 
                 results.append(Result(label, load, name, Spread.of(rates), per_update, cpu,
                                       api_cpu, checks.get(name, ""), rates))
             print(show(results[-len(names):], args), flush=True)
+        costs: dict[str, float] = {}
         if "dialog" in (args.loads or LOADS) and "kume" in names:
-            print(await in_process(engine, people, dialogs, results, label, args), flush=True)
+            # Here, not at the top: kume's process runs this file by path (serve_kume), where
+            # the bench package is not importable.
+            from bench.floor import step_costs
+
+            costs = await step_costs(engine, people, texts_of,
+                                     lambda: reset_dialogs(engine, dialogs), args.repeat, NOW)
+            print(show_costs(costs, results, label), flush=True)
         for name in ("before", "kume"):
             if name in bots:
                 print(f"{LABELS[name]}: memory (RSS) after the runs {bots[name].rss_mb():.0f} MiB",
@@ -399,28 +409,20 @@ async def measure(url: str, label: str, args: argparse.Namespace, tmp: Path) -> 
         for bot in bots.values():
             await bot.stop()
         engine.dispose()
-    return results
+    return results, costs
 
 
-async def in_process(engine: Engine, people: list[int], dialogs: list[dict[str, Any]],
-                     results: list[Result], label: str, args: argparse.Namespace) -> str:
-    """A dialog step's CPU in-process, raw, through the ORM alone and kume's (bench/floor.py),
-    and the ratio to the echo bot each would leave by CPU alone (bench.floor.ceiling)."""
-    from bench.floor import ceiling, step_costs
+def show_costs(costs: dict[str, float], results: list[Result], label: str) -> str:
+    """The in-process step costs (bench/floor.py), each with the ratio to the echo bot it would
+    leave by CPU alone (bench.floor.ceiling)."""
+    from bench.floor import ceiling
 
-    costs = await step_costs(engine, people, texts_of, lambda: reset_dialogs(engine, dialogs),
-                             args.repeat, NOW)
     echo = next(r.cpu_ms_per_update for r in results
                 if (r.database, r.load, r.bot) == (label, "dialog", "echo"))
-    STEP_COSTS[label] = costs
     parts = [f"{name} {ms:.2f} ms (~{ceiling(echo, ms):.2f}× echo by CPU)"
              for name, ms in costs.items()]
     return (f"{label:<10} dialog step in-process, CPU (echo bot {echo:.2f} ms/update): "
             + " · ".join(parts))
-
-
-# The in-process step costs of each database (bench/floor.py), for --json.
-STEP_COSTS: dict[str, dict[str, float]] = {}
 
 
 def show(results: list[Result], args: argparse.Namespace) -> str:
@@ -437,16 +439,19 @@ def show(results: list[Result], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-async def bench(args: argparse.Namespace, tmp: Path) -> list[Result]:
+async def bench(args: argparse.Namespace,
+                tmp: Path) -> tuple[list[Result], dict[str, dict[str, float]]]:
     targets = [("SQLite", "sqlite")] + ([("PostgreSQL", args.db)] if args.db else [])
-    results = []
+    results: list[Result] = []
+    costs: dict[str, dict[str, float]] = {}
     print(f"{args.people} people · {args.updates} updates a run · {args.repeat} runs "
           f"(median, fastest–slowest) · round trip {args.round_trip * 1000:.0f} ms", flush=True)
     for label, url in targets:
         scratch = scratch_url(url, tmp)
         print(f"\n{label}: {safe_url(scratch)}", flush=True)
-        results += await measure(scratch, label, args, tmp)
-    return results
+        found, costs[label] = await measure(scratch, label, args, tmp)
+        results += found
+    return results, costs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -470,11 +475,11 @@ def main(argv: list[str] | None = None) -> int:
         serve_kume()
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        results = asyncio.run(bench(args, Path(tmp)))
+        results, costs = asyncio.run(bench(args, Path(tmp)))
     print("\nAll:\n" + show(results, args))
     if args.json:
         args.json.write_text(json.dumps({"runs": [asdict(r) for r in results],
-                                         "step_costs_ms": STEP_COSTS}, indent=2))
+                                         "step_costs_ms": costs}, indent=2))
     return 0
 
 
