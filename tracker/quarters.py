@@ -79,6 +79,11 @@ _PATTERNS = [
     re.compile(rf"(?P<y>\d+){_SEP_REQ}{_NUM_Q}\s?\.?\s?ceyrek", re.ASCII),
 ]
 
+# The form kume stores and prints as a key ("2014Q2"): read without folding, since every
+# dialog step reads its quarter back this way (folding and trying the patterns cost ~4 % of a
+# step's CPU, bench/floor.py). Anything else goes through the patterns below.
+_STORED = re.compile(r"(\d{4})Q([1-4])", re.ASCII)
+
 _DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-"})
 
 
@@ -129,6 +134,9 @@ class Quarter:
         """
         if not isinstance(text, str):
             raise TypeError(f"Quarter.parse expects str, got {type(text).__name__}")
+        stored = _STORED.fullmatch(text)
+        if stored is not None and MIN_YEAR <= int(stored[1]) <= MAX_YEAR:
+            return cls(int(stored[1]), int(stored[2]))
         shown = text.strip()
         folded = _fold(text)
         for pattern in _PATTERNS:

@@ -26,6 +26,11 @@ def _filters(env: Environment) -> Environment:
     return env
 
 
+# auto_reload=False: templates ship with the package and do not change under a running process;
+# Jinja's default checked every template's file time at every use (a stat call each, ~3 % of
+# a dialog step's CPU, bench/floor.py). Restart to see an edited template.
+
+
 @cache
 def plain_env() -> Environment:
     return _filters(
@@ -36,6 +41,7 @@ def plain_env() -> Environment:
             lstrip_blocks=True,
             keep_trailing_newline=False,
             autoescape=False,
+            auto_reload=False,
         )
     )
 
@@ -49,6 +55,7 @@ def html_env() -> Environment:
             trim_blocks=True,
             lstrip_blocks=True,
             autoescape=True,
+            auto_reload=False,
         )
     )
 
