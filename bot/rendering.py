@@ -106,13 +106,15 @@ def build_and_render(job: ReportJob) -> Rendered:
 
 
 def warm_up(database_url: str | None = None) -> None:
-    """In the worker: load the drawing libraries and draw once (fonts, caches); connect to
-    the database the reports will read."""
+    """In the worker: load the drawing libraries and draw once (fonts, caches), compile the
+    report's templates; connect to the database the reports will read."""
     import xlsxwriter  # noqa: F401  (the workbook)
 
-    from tracker.reports import plots, workbook  # noqa: F401
+    from tracker import texts
+    from tracker.reports import TEMPLATES, plots, workbook  # noqa: F401
 
     plots.warm_up()
+    texts.preload_macros(TEMPLATES)
     if database_url is not None:
         from tracker.db import create_db_engine
 

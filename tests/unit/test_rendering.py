@@ -40,6 +40,29 @@ async def test_the_worker_builds_and_draws_from_the_database(seeded, worker):  #
     assert [name for _, name, _ in drawn.charts] == [name for _, name, _ in here.charts]
 
 
+def test_a_warmed_up_worker_compiles_no_template_for_its_first_report(seeded, monkeypatch):  # noqa: F811
+    """The worker's first /rapor does not wait for Jinja: warm_up compiled what it uses."""
+    from jinja2 import Environment
+
+    from tracker import texts
+
+    # Template environments as a fresh worker process has them: nothing compiled yet.
+    fresh = {"plain": texts.plain_env.__wrapped__(), "html": texts.html_env.__wrapped__()}
+    monkeypatch.setattr(texts, "plain_env", lambda: fresh["plain"])
+    monkeypatch.setattr(texts, "html_env", lambda: fresh["html"])
+    rendering.warm_up()
+    compiled: list[str | None] = []
+    original = Environment.compile
+
+    def compile_noted(self, source, name=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        compiled.append(name)
+        return original(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(Environment, "compile", compile_noted)
+    drawn = rendering.render_report(build(seeded))
+    assert drawn.summary and compiled == []
+
+
 def test_the_bot_process_loads_no_drawing_library_to_build_a_report():
     import subprocess
 

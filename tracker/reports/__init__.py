@@ -30,8 +30,8 @@ from tracker.reports.data import (
     TrendSeries,
     combine,
 )
-from tracker.reports.filters import TOPICS, ReportFilters, parse_filters
-from tracker.reports.summary import SummaryView, plain_text, summary_text, summary_view
+from tracker.reports.filters import TOPICS, WORDS, ReportFilters, parse_filters
+from tracker.reports.summary import TEMPLATE, SummaryView, plain_text, summary_text, summary_view
 
 if TYPE_CHECKING:
     from tracker.reports.plots import Chart, charts
@@ -49,6 +49,10 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(f"tracker.reports.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+# The templates whose macros a report calls (the ones they import come along): a report
+# worker compiles them while it warms up (bot/rendering.py); a test holds the list complete.
+TEMPLATES = (WORDS, TEMPLATE)
 
 SUMMARY_FILE = "ozet.txt"
 WORKBOOK_FILE = "rapor.xlsx"
@@ -72,6 +76,7 @@ def write_report(report: Report, out_dir: Path) -> list[Path]:
 
 
 __all__ = [
+    "TEMPLATES",
     "TOPICS",
     "ActionInfo",
     "ActionStatus",
