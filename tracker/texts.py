@@ -27,11 +27,9 @@ def _filters(env: Environment) -> Environment:
     return env
 
 
-# auto_reload=False: templates ship with the package and do not change under a running process;
-# Jinja's default checked every template's file time at every use (a stat call each, ~3 % of
-# a dialog step's CPU, bench/floor.py). Restart to see an edited template.
-
-
+# Both environments: auto_reload=False, since templates ship with the package and do not change
+# under a running process; Jinja's default checked every template's file time at every use (a
+# stat call each, ~3 % of a dialog step's CPU, bench/floor.py). Restart to see an edited one.
 @cache
 def plain_env() -> Environment:
     return _filters(
